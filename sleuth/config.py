@@ -1,0 +1,59 @@
+"""Collection settings: one documented table, stored in the collection's meta.json.
+
+Each field's ``metadata["help"]`` is the text the README's settings table and ``--help`` show.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+from sleuth.errors import ConfigError
+
+
+def _opt(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    chunker: str = _opt("sentence", "How documents are cut into passages: sentence | fixed.")
+    chunk_size: int = _opt(200, "Maximum passage length, in words.")
+    chunk_overlap: int = _opt(0, "Words shared by consecutive passages (fixed) or sentences carried over (sentence).")
+    stemmer: str = _opt("english", "Snowball stemmer language, or none.")
+    stopwords: str = _opt("english", "Stop-word list: english (Lucene's 33 words) | none.")
+    k1: float = _opt(1.5, "BM25 term-frequency saturation.")
+    b: float = _opt(0.75, "BM25 length normalisation of the body field.")
+    title_weight: float = _opt(2.0, "BM25F weight of the title field relative to the body (0 ignores titles).")
+    title_b: float = _opt(0.5, "BM25 length normalisation of the title field.")
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Settings:
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        out: dict[str, Any] = {}
+        for key, value in data.items():
+            if key not in known:
+                close = difflib.get_close_matches(key, known, n=1)
+                hint = f" Did you mean {close[0]!r}?" if close else ""
+                raise ConfigError(f"Unknown setting {key!r}.{hint}", f"Valid settings: {', '.join(known)}.")
+            kind = type(known[key].default)
+            try:
+                out[key] = kind(value)
+            except (TypeError, ValueError):
+                raise ConfigError(
+                    f"Setting {key!r} must be a {kind.__name__}, got {value!r}.", "Fix its value."
+                ) from None
+        return cls(**out)
+
+    def replace(self, **changes: Any) -> Settings:
+        return Settings.from_dict({**self.to_dict(), **changes})
+
+
+def settings_table() -> list[tuple[str, Any, str]]:
+    """(name, default, help) for every setting, for docs and ``sleuth config``."""
+    return [(f.name, f.default, f.metadata["help"]) for f in dataclasses.fields(Settings)]

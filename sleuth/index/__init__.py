@@ -1,0 +1,1 @@
+"""Indexes derived from the docstore (lexical now; vectors later)."""

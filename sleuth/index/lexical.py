@@ -1,0 +1,144 @@
+"""The lexical index: BM25F over chunks, document-level results.
+
+On disk it is a list of immutable segments (see :mod:`sleuth.index.segments`); in memory, one
+column-major weight matrix built at load time over the live chunks. A reader that finds chunks in the
+docstore newer than the manifest (a crash between the docstore commit and the segment write) indexes
+them in memory; the next writer persists them. The docstore decides which chunks are live, so a
+deleted document can never come back from a stale segment.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from sleuth.config import Settings
+from sleuth.index.bm25 import bm25f_matrix
+from sleuth.index.segments import (
+    Segment,
+    build_segment,
+    merge_segments,
+    read_manifest,
+    read_segment,
+    write_manifest,
+    write_segment,
+)
+from sleuth.store.docstore import DocStore
+from sleuth.text import Analyzer
+
+MAX_SEGMENTS = 8
+
+
+@dataclass(frozen=True)
+class LexicalResult:
+    """Top documents of one query: parallel arrays, best first."""
+
+    doc_ids: list[str]
+    scores: np.ndarray
+    chunk_ids: np.ndarray  # the best-scoring chunk of each document
+
+
+def _tail(store: DocStore, covered: int, analyzer: Analyzer) -> Segment | None:
+    rows = [c for batch in store.iter_chunks(after=covered) for c in batch]
+    return build_segment(rows, analyzer) if rows else None
+
+
+def flush(directory: Path, store: DocStore, analyzer: Analyzer) -> None:
+    """Persist a segment for chunks not yet covered; merge when segments pile up. Writer only."""
+    directory.mkdir(exist_ok=True)
+    manifest = read_manifest(directory)
+    seg = _tail(store, int(manifest["covered"]), analyzer)
+    entries = list(manifest["segments"])
+    if seg is not None:
+        name = f"seg-{int(manifest['next']):06d}"
+        entries.append(write_segment(directory, name, seg))
+        manifest = {**manifest, "covered": int(seg.chunk_ids.max()), "next": int(manifest["next"]) + 1}
+    if len(entries) > MAX_SEGMENTS:
+        merged = merge_segments([read_segment(directory, e) for e in entries], store.live_chunk_ids())
+        name = f"seg-{int(manifest['next']):06d}"
+        entries = [write_segment(directory, name, merged)]
+        manifest = {**manifest, "next": int(manifest["next"]) + 1}
+    if seg is not None or entries != manifest["segments"]:
+        write_manifest(directory, {**manifest, "segments": entries})
+    keep = {e["file"] for e in entries} | {"manifest.json"}
+    for stale in directory.iterdir():
+        if stale.name not in keep:
+            stale.unlink(missing_ok=True)
+
+
+class LexicalIndex:
+    """An in-memory, query-ready view of the lexical index over the docstore's live chunks."""
+
+    def __init__(self, segment: Segment, settings: Settings, analyzer: Analyzer) -> None:
+        self.analyzer = analyzer
+        self.chunk_ids = segment.chunk_ids
+        self.vocab = {t: i for i, t in enumerate(segment.terms.tolist())}
+        doc_ids, self.chunk_doc = np.unique(segment.doc_ids, return_inverse=True)
+        self.doc_ids: list[str] = doc_ids.tolist()
+        self.one_chunk_per_doc = len(self.doc_ids) == len(self.chunk_ids)
+        w = bm25f_matrix(
+            segment.body, segment.body_len, segment.title, segment.title_len,
+            k1=settings.k1, b=settings.b, title_b=settings.title_b, title_weight=settings.title_weight,
+        )
+        self._indptr, self._indices, self._data = w.indptr, w.indices, w.data.astype(np.float32)
+        self.n_chunks = len(self.chunk_ids)
+        self.nbytes = int(self._indptr.nbytes + self._indices.nbytes + self._data.nbytes)
+
+    @classmethod
+    def load(cls, directory: Path, store: DocStore, settings: Settings, analyzer: Analyzer) -> LexicalIndex:
+        manifest = read_manifest(directory)
+        segments = [read_segment(directory, e) for e in manifest["segments"]]
+        tail = _tail(store, int(manifest["covered"]), analyzer)
+        if tail is not None:
+            segments.append(tail)
+        merged = merge_segments(segments, store.live_chunk_ids())
+        return cls(merged, settings, analyzer)
+
+    def term_ids(self, query: str) -> list[int]:
+        vocab = self.vocab
+        return [vocab[t] for t in self.analyzer.terms(query) if t in vocab]
+
+    def chunk_scores(self, term_ids: list[int]) -> np.ndarray:
+        """BM25F score of every chunk (zeros where no term matches)."""
+        ptr, idx, dat = self._indptr, self._indices, self._data
+        if len(term_ids) == 1:
+            t = term_ids[0]
+            return np.bincount(idx[ptr[t] : ptr[t + 1]], dat[ptr[t] : ptr[t + 1]], minlength=self.n_chunks)
+        sl = [slice(ptr[t], ptr[t + 1]) for t in term_ids]
+        return np.bincount(np.concatenate([idx[s] for s in sl]), np.concatenate([dat[s] for s in sl]),
+                           minlength=self.n_chunks)
+
+    def search(self, query: str, k: int = 10) -> LexicalResult:
+        term_ids = self.term_ids(query)
+        if not term_ids or k <= 0:
+            return LexicalResult([], np.zeros(0), np.zeros(0, np.int64))
+        scores = self.chunk_scores(term_ids)
+        if self.one_chunk_per_doc:
+            rows = _top(scores, k)
+        else:
+            rows = _top_distinct(scores, self.chunk_doc, k)
+        return LexicalResult(
+            [self.doc_ids[d] for d in self.chunk_doc[rows]], scores[rows], self.chunk_ids[rows]
+        )
+
+
+def _top(scores: np.ndarray, k: int) -> np.ndarray:
+    """Indices of the k largest positive scores, best first; ties broken by index for determinism."""
+    nz = np.flatnonzero(scores)
+    if len(nz) > k:
+        part = np.argpartition(-scores[nz], k - 1)[:k]
+        nz = nz[part]
+    return nz[np.lexsort((nz, -scores[nz]))]
+
+
+def _top_distinct(scores: np.ndarray, chunk_doc: np.ndarray, k: int) -> np.ndarray:
+    """Best chunk of each of the k best documents, a document scoring as its best chunk (max-passage)."""
+    want = 4 * k
+    while True:
+        rows = _top(scores, want)
+        _, first = np.unique(chunk_doc[rows], return_index=True)
+        if len(first) >= k or len(rows) < want:
+            return rows[np.sort(first)[:k]]
+        want *= 4

@@ -1,0 +1,255 @@
+"""A collection: a directory holding meta.json, the SQLite docstore and the derived indexes.
+
+    DIR/meta.json      format version and settings (written once, atomically)
+    DIR/docs.sqlite    documents and chunks (source of truth; WAL, synchronous=FULL)
+    DIR/lexical/       BM25 segments + manifest (derived; rebuildable from the docstore)
+    DIR/write.lock     held by the one process allowed to write
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sleuth.chunking import chunk_text
+from sleuth.config import Settings
+from sleuth.errors import CollectionError, InputError
+from sleuth.index import lexical
+from sleuth.index.lexical import LexicalIndex
+from sleuth.store.docstore import DocStore, content_hash
+from sleuth.store.lock import WriteLock
+from sleuth.store.meta import read_meta, write_meta
+from sleuth.text import Analyzer
+from sleuth.text.highlight import snippet
+from sleuth.types import Document, Hit
+
+DOCSTORE = "docs.sqlite"
+LEXICAL = "lexical"
+MAX_QUERY_CHARS = 10_000
+
+
+def default_collection() -> Path:
+    """``$SLEUTH_COLLECTION``, else ``$SLEUTH_HOME/default``, else ``~/.sleuth/default``."""
+    if os.environ.get("SLEUTH_COLLECTION"):
+        return Path(os.environ["SLEUTH_COLLECTION"]).expanduser()
+    return Path(os.environ.get("SLEUTH_HOME", "~/.sleuth")).expanduser() / "default"
+
+
+@dataclass
+class Failure:
+    source: str
+    line: int | None
+    reason: str
+
+
+@dataclass
+class IngestSummary:
+    added: int = 0
+    updated: int = 0
+    skipped: int = 0
+    failed: list[Failure] = field(default_factory=list)
+    chunks: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "added": self.added, "updated": self.updated, "skipped": self.skipped,
+            "failed": len(self.failed), "chunks": self.chunks,
+            "failures": [f.__dict__ for f in self.failed],
+        }
+
+
+class Collection:
+    """Open with :meth:`open` (existing) or :meth:`create`; :meth:`open_or_create` for ingest."""
+
+    def __init__(self, directory: Path, meta: dict[str, Any], *, readonly: bool) -> None:
+        self.directory = directory
+        self.meta = meta
+        self.settings = Settings.from_dict(meta["settings"])
+        self.analyzer = Analyzer(stemmer=self.settings.stemmer, stopwords=self.settings.stopwords)
+        self.readonly = readonly
+        self.store = DocStore(directory / DOCSTORE, readonly=readonly)
+        self._lexical: LexicalIndex | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, directory: Path | str, settings: Settings | None = None) -> Collection:
+        directory = Path(directory)
+        if (directory / "meta.json").exists():
+            raise CollectionError(f"{directory} already holds a collection.", "Open it instead, or choose another directory.")
+        if directory.exists() and any(directory.iterdir()):
+            raise CollectionError(
+                f"{directory} exists and is not empty, and it is not a sleuth collection.",
+                "Choose an empty or new directory for --collection.",
+            )
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CollectionError(f"Cannot create {directory}: {exc.strerror}.", "Choose another --collection.") from None
+        meta = write_meta(directory, settings or Settings())
+        return cls(directory, meta, readonly=False)
+
+    @classmethod
+    def open(cls, directory: Path | str, *, readonly: bool = False) -> Collection:
+        directory = Path(directory)
+        if not directory.is_dir():
+            raise CollectionError(
+                f"No collection at {directory}.",
+                "Index some documents first: `sleuth index PATH` (or pass --collection DIR).",
+            )
+        return cls(directory, read_meta(directory), readonly=readonly)
+
+    @classmethod
+    def open_or_create(cls, directory: Path | str, settings: Settings | None = None) -> Collection:
+        directory = Path(directory)
+        if (directory / "meta.json").exists():
+            col = cls.open(directory)
+            if settings is not None and settings != col.settings:
+                changed = {k: v for k, v in settings.to_dict().items() if col.settings.to_dict()[k] != v}
+                raise CollectionError(
+                    f"{directory} was created with other settings ({', '.join(f'{k}={v}' for k, v in changed.items())} differ).",
+                    "Index into a new --collection, or drop the setting options to use the collection's own.",
+                )
+            return col
+        return cls.create(directory, settings)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> Collection:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @staticmethod
+    def remove(directory: Path | str) -> None:
+        """Delete a whole collection directory (refuses anything that is not one)."""
+        directory = Path(directory)
+        read_meta(directory)
+        with WriteLock(directory):
+            shutil.rmtree(directory)
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def _writable(self) -> None:
+        if self.readonly:
+            raise CollectionError("This collection was opened read-only.", "Open it without readonly=True to write.")
+
+    def ingest(
+        self,
+        items: Iterable[Any],
+        *,
+        batch_size: int = 256,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> IngestSummary:
+        """Add new documents, re-index changed ones (content hash), skip unchanged ones.
+
+        ``items`` yields :class:`Document` or rejected-input records (anything with ``source``,
+        ``line`` and ``reason``), which are reported in the summary. Each batch is one docstore
+        transaction, so an interrupted ingest keeps every finished batch and a re-run resumes.
+        """
+        self._writable()
+        summary = IngestSummary()
+        with WriteLock(self.directory):
+            pending: dict[str, Document] = {}
+            for item in items:
+                if isinstance(item, Document):
+                    if item.doc_id in pending:
+                        self._commit(pending, summary)
+                    pending[item.doc_id] = item
+                    if len(pending) >= batch_size:
+                        self._commit(pending, summary)
+                else:
+                    summary.failed.append(Failure(item.source, item.line, item.reason))
+                if on_progress:
+                    on_progress(1)
+            self._commit(pending, summary)
+            lexical.flush(self.directory / LEXICAL, self.store, self.analyzer)
+        self._lexical = None
+        return summary
+
+    def _commit(self, pending: dict[str, Document], summary: IngestSummary) -> None:
+        if not pending:
+            return
+        known = self.store.hashes(pending)
+        batch, replace = [], []
+        s = self.settings
+        for doc_id, doc in pending.items():
+            digest = content_hash(doc)
+            if known.get(doc_id) == digest:
+                summary.skipped += 1
+                continue
+            spans = chunk_text(doc.text, s.chunker, s.chunk_size, s.chunk_overlap)
+            if not spans:
+                summary.failed.append(Failure(doc.source, None, f"document {doc_id!r} has no text to index"))
+                continue
+            if doc_id in known:
+                replace.append(doc_id)
+                summary.updated += 1
+            else:
+                summary.added += 1
+            summary.chunks += len(spans)
+            batch.append((doc, digest, spans))
+        self.store.write_batch(batch, delete_first=replace)
+        pending.clear()
+
+    def delete(self, doc_ids: Iterable[str]) -> int:
+        """Remove documents (and their chunks) by id; returns how many existed."""
+        self._writable()
+        with WriteLock(self.directory):
+            n = self.store.delete(doc_ids)
+            lexical.flush(self.directory / LEXICAL, self.store, self.analyzer)
+        self._lexical = None
+        return n
+
+    # -- reads -------------------------------------------------------------------------------
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        if self._lexical is None:
+            self._lexical = LexicalIndex.load(self.directory / LEXICAL, self.store, self.settings, self.analyzer)
+        return self._lexical
+
+    def search(self, query: str, k: int = 10, *, snippets: bool = True) -> list[Hit]:
+        check_query(query)
+        if k < 1:
+            raise InputError(f"k must be at least 1, got {k}.", "Pass -k 10, for example.")
+        res = self.lexical.search(query, k)
+        hits = []
+        for rank, (doc_id, score, chunk_id) in enumerate(zip(res.doc_ids, res.scores, res.chunk_ids)):
+            if not snippets:
+                hits.append(Hit(doc_id, float(score), rank))
+                continue
+            found = self.store.get_chunk(int(chunk_id))
+            if found is None:  # deleted by a writer since this index was loaded
+                continue
+            chunk, title = found
+            text, marks = snippet(chunk.text, query, self.analyzer)
+            hits.append(Hit(doc_id, float(score), rank, chunk, title, text, marks))
+        return hits
+
+    def stats(self) -> dict[str, Any]:
+        size = sum(p.stat().st_size for p in self.directory.rglob("*") if p.is_file())
+        return {
+            "collection": str(self.directory),
+            "format_version": self.meta["format_version"],
+            "documents": self.store.count_documents(),
+            "chunks": self.store.count_chunks(),
+            "bytes_on_disk": size,
+            "settings": self.settings.to_dict(),
+        }
+
+
+def check_query(query: str) -> None:
+    if not isinstance(query, str) or not query.strip():
+        raise InputError("The query is empty.", "Type some words to search for.")
+    if len(query) > MAX_QUERY_CHARS:
+        raise InputError(
+            f"The query is {len(query):,} characters long; the limit is {MAX_QUERY_CHARS:,}.",
+            "Shorten it to the words that matter.",
+        )
