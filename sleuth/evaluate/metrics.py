@@ -179,4 +179,5 @@ def per_query(qrels: Qrels, run: Run, metric: str) -> dict[str, float]:
 
 def evaluate_run(qrels: Qrels, run: Run, metrics: Sequence[str] = DEFAULT_METRICS) -> dict[str, float]:
     """Mean of each metric over every query in the qrels, keyed by the metric names as given."""
-    return {name: math.fsum(values.values()) / len(values) for name, values in per_query_all(qrels, run, metrics).items()}
+    scores = per_query_all(qrels, run, metrics)
+    return {name: math.fsum(values.values()) / len(values) for name, values in scores.items()}

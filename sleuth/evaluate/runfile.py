@@ -71,4 +71,6 @@ def read_trec_run(path: Path) -> Run:
 
 def _check_token(value: str, what: str) -> None:
     if value.split() != [value]:
-        raise InputError(f"The {what} {value!r} is empty or contains whitespace.", "TREC run columns are whitespace-separated.")
+        raise InputError(
+            f"The {what} {value!r} is empty or contains whitespace.", "TREC run columns are whitespace-separated."
+        )

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 from sleuth.errors import ConfigError, EvaluationError
 
@@ -53,6 +52,9 @@ def paired_test(
     d = x - y
     if not d.any():
         return 0.0, 1.0
+    # scipy.stats takes ~0.7 s to import; load it only when a test is actually run.
+    from scipy import stats
+
     if method == "ttest":
         # Rounding in a - b leaves "constant" differences unequal in the last bits, where
         # scipy's variance has no precision left; treat those as constant too.

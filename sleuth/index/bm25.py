@@ -4,11 +4,11 @@ Per term t and passage d with fields f (body, title), following Robertson, Zarag
 "Simple BM25 extension to multiple weighted fields" (CIKM 2004), as Lucene's BM25FQuery does::
 
     tf~(t, d) = sum_f  w_f * tf_f(t, d) / (1 - b_f + b_f * len_f(d) / avglen_f)
-    w(t, d)   = idf(t) * tf~ * (k1 + 1) / (k1 + tf~)
+    w(t, d)   = idf(t) * tf~ / (k1 + tf~)
     idf(t)    = ln(1 + (N - df(t) + 0.5) / (df(t) + 0.5))          (Lucene's non-negative IDF)
 
-With a single field and w = 1 this is exactly Lucene's BM25 (the "lucene" variant of bm25s and
-Pyserini). A query's score is the sum of w(t, d) over its terms, counting repeated terms again.
+With a single field and w = 1 this is exactly Lucene's BM25 as of Lucene 8 (the "lucene" variant of
+bm25s; Pyserini), which dropped the classic constant factor (k1 + 1) because it never changes a ranking. A query's score is the sum of w(t, d) over its terms, counting repeated terms again.
 """
 
 from __future__ import annotations
@@ -53,6 +53,6 @@ def bm25f_matrix(
     present = (body_tf + title_tf) if title_weight > 0 else body_tf
     df = np.bincount(present.indices, minlength=body_tf.shape[1])
     idf = lucene_idf(df, n_docs)
-    tf.data = idf[tf.indices] * tf.data * (k1 + 1.0) / (k1 + tf.data)
+    tf.data = idf[tf.indices] * tf.data / (k1 + tf.data)
     tf.eliminate_zeros()
     return tf.tocsc()

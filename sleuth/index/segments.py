@@ -95,7 +95,9 @@ def merge_segments(segments: list[Segment], live: np.ndarray) -> Segment:
         cat = lambda xs, t: np.concatenate(xs).astype(t) if xs else np.zeros(0, t)  # noqa: E731
         return sp.csr_matrix((cat(d, np.int32), (cat(r, np.int64), cat(c, np.int64))), shape=(offset, len(vocab)))
 
-    pick = lambda attr: np.concatenate([getattr(s, attr)[k] for s, k in zip(segments, keep_parts)])  # noqa: E731
+    empty = {"chunk_ids": np.zeros(0, np.int64), "doc_ids": np.zeros(0, str), "body_len": np.zeros(0, np.int32),
+             "title_len": np.zeros(0, np.int32)}
+    pick = lambda attr: np.concatenate([empty[attr], *(getattr(s, attr)[k] for s, k in zip(segments, keep_parts))])  # noqa: E731
     return Segment(
         chunk_ids=pick("chunk_ids"),
         doc_ids=pick("doc_ids"),

@@ -146,34 +146,41 @@ class Collection:
         *,
         batch_size: int = 256,
         on_progress: Callable[[int], None] | None = None,
+        on_commit: Callable[[list[str]], None] | None = None,
     ) -> IngestSummary:
         """Add new documents, re-index changed ones (content hash), skip unchanged ones.
 
         ``items`` yields :class:`Document` or rejected-input records (anything with ``source``,
         ``line`` and ``reason``), which are reported in the summary. Each batch is one docstore
-        transaction, so an interrupted ingest keeps every finished batch and a re-run resumes.
+        transaction, so an interrupted ingest keeps every finished batch and a re-run resumes;
+        ``on_commit`` receives the ids of each batch once it is durable. A reader error (a
+        malformed record without skip-bad) commits what came before it, then propagates.
         """
         self._writable()
         summary = IngestSummary()
+        commit = lambda: self._commit(pending, summary, on_commit)  # noqa: E731
         with WriteLock(self.directory):
             pending: dict[str, Document] = {}
-            for item in items:
-                if isinstance(item, Document):
-                    if item.doc_id in pending:
-                        self._commit(pending, summary)
-                    pending[item.doc_id] = item
-                    if len(pending) >= batch_size:
-                        self._commit(pending, summary)
-                else:
-                    summary.failed.append(Failure(item.source, item.line, item.reason))
-                if on_progress:
-                    on_progress(1)
-            self._commit(pending, summary)
-            lexical.flush(self.directory / LEXICAL, self.store, self.analyzer)
+            try:
+                for item in items:
+                    if isinstance(item, Document):
+                        if item.doc_id in pending:
+                            commit()
+                        pending[item.doc_id] = item
+                        if len(pending) >= batch_size:
+                            commit()
+                    else:
+                        summary.failed.append(Failure(item.source, item.line, item.reason))
+                    if on_progress:
+                        on_progress(1)
+            finally:
+                commit()
+                lexical.flush(self.directory / LEXICAL, self.store, self.analyzer)
         self._lexical = None
         return summary
 
-    def _commit(self, pending: dict[str, Document], summary: IngestSummary) -> None:
+    def _commit(self, pending: dict[str, Document], summary: IngestSummary,
+                on_commit: Callable[[list[str]], None] | None) -> None:
         if not pending:
             return
         known = self.store.hashes(pending)
@@ -196,6 +203,8 @@ class Collection:
             summary.chunks += len(spans)
             batch.append((doc, digest, spans))
         self.store.write_batch(batch, delete_first=replace)
+        if on_commit:
+            on_commit(list(pending))
         pending.clear()
 
     def delete(self, doc_ids: Iterable[str]) -> int:
@@ -215,13 +224,15 @@ class Collection:
             self._lexical = LexicalIndex.load(self.directory / LEXICAL, self.store, self.settings, self.analyzer)
         return self._lexical
 
-    def search(self, query: str, k: int = 10, *, snippets: bool = True) -> list[Hit]:
+    def search(self, query: str, k: int = 10, *, mode: str = "bm25", snippets: bool = True) -> list[Hit]:
+        """The ``k`` best documents for ``query``, each with its best passage and a highlighted snippet."""
+        from sleuth.retrieve import get_pipeline  # pipelines import this module
+
         check_query(query)
         if k < 1:
             raise InputError(f"k must be at least 1, got {k}.", "Pass -k 10, for example.")
-        res = self.lexical.search(query, k)
         hits = []
-        for rank, (doc_id, score, chunk_id) in enumerate(zip(res.doc_ids, res.scores, res.chunk_ids)):
+        for rank, (doc_id, score, chunk_id) in enumerate(get_pipeline(mode)(self, query, k)):
             if not snippets:
                 hits.append(Hit(doc_id, float(score), rank))
                 continue

@@ -74,7 +74,8 @@ def test_ties_broken_by_doc_id_descending():
     assert ranked({"e0": 1.0, "e1": 1.0, "a": 2.0}) == [("a", 2.0), ("e1", 1.0), ("e0", 1.0)]
     qrels = {"q": {"e0": 1}}
     run = {"q": {"e0": 1.0, "e1": 1.0}}
-    assert evaluate_run(qrels, run, ["mrr@1", "mrr@2", "precision@1"]) == {"mrr@1": 0.0, "mrr@2": 0.5, "precision@1": 0.0}
+    result = evaluate_run(qrels, run, ["mrr@1", "mrr@2", "precision@1"])
+    assert result == {"mrr@1": 0.0, "mrr@2": 0.5, "precision@1": 0.0}
 
 
 def test_score_zero_judgments_are_not_relevant():

@@ -1,0 +1,45 @@
+# Two commands a newcomer needs:  make demo   and   make test
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+SLEUTH := $(VENV)/bin/sleuth
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export SLEUTH_HOME ?= $(CURDIR)/.sleuth-demo
+
+.PHONY: demo test test-slow install install-test bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
+	$(PIP) install -q -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test
+
+demo: install
+	$(SLEUTH) index examples/papers/corpus.jsonl
+	$(SLEUTH) stats
+	$(SLEUTH) search "preference optimization without a reward model" -k 3
+	$(SLEUTH) search "retrieval augmented generation for question answering" -k 3
+	$(SLEUTH) search "continual pre-training of language models" -k 3
+	@echo "Try your own: SLEUTH_HOME=$(SLEUTH_HOME) $(SLEUTH) search \"your words\""
+
+test: install-test
+	$(PY) -m pytest -q
+
+test-slow: install-test
+	$(PY) -m pytest -q -m slow
+
+bench: install-test
+	$(PY) benchmarks/bench_lexical.py
+	$(PY) benchmarks/check_regressions.py
+
+clean:
+	rm -rf $(VENV) .sleuth-demo .pytest_cache

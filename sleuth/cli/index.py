@@ -1,0 +1,73 @@
+"""``sleuth index``: add files to a collection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from sleuth.cli.common import collection_option, err, friendly_errors, json_option, print_json, resolve
+from sleuth.config import Settings
+from sleuth.ingest import FORMATS, read_paths
+from sleuth.store.collection import Collection, IngestSummary
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@collection_option
+@click.option("--format", "fmt", type=click.Choice(FORMATS.names()), default=None,
+              help="Read every file as this format. Default: by extension (.jsonl .md .txt .pdf; a folder with corpus.jsonl is BEIR).")
+@click.option("--id-field", default="_id", show_default=True, help="JSONL: field holding the document id.")
+@click.option("--title-field", default="title", show_default=True, help="JSONL: field holding the title.")
+@click.option("--text-field", default="text", show_default=True, help="JSONL: field holding the text.")
+@click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the input files.")
+@click.option("--skip-bad", is_flag=True, help="Record malformed records in the summary and go on, instead of stopping.")
+@click.option("--chunker", type=click.Choice(["sentence", "fixed"]), default=None, help="New collections only: how to cut passages [sentence].")
+@click.option("--chunk-size", type=int, default=None, help="New collections only: passage length in words [200].")
+@click.option("--chunk-overlap", type=int, default=None, help="New collections only: overlap in words [0].")
+@click.option("--no-progress", is_flag=True, help="Do not draw a progress bar.")
+@json_option
+@friendly_errors
+def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_field: str, title_field: str,
+          text_field: str, encoding: str, skip_bad: bool, chunker: str | None, chunk_size: int | None,
+          chunk_overlap: int | None, no_progress: bool, as_json: bool) -> None:
+    """Index files into a collection (created if needed).
+
+    Re-running is safe and cheap: unchanged documents are skipped (content hash), changed ones
+    re-indexed. An interrupted run keeps what it committed; run it again to finish.
+    """
+    directory = resolve(collection)
+    chosen = {k: v for k, v in (("chunker", chunker), ("chunk_size", chunk_size), ("chunk_overlap", chunk_overlap)) if v is not None}
+    settings = None
+    if chosen:
+        base = Collection.open(directory).settings if (directory / "meta.json").exists() else Settings()
+        settings = base.replace(**chosen)
+    items = read_paths(list(paths), fmt=fmt, id_field=id_field, title_field=title_field,
+                       text_field=text_field, encoding=encoding, skip_bad=skip_bad)
+    with Collection.open_or_create(directory, settings) as col:
+        with Progress(SpinnerColumn(), TextColumn("[progress.description]{task.description}"),
+                      TextColumn("{task.completed:,} records"), TimeElapsedColumn(),
+                      console=err, disable=no_progress or as_json, transient=True) as bar:
+            task = bar.add_task(f"indexing into {directory}")
+            summary = col.ingest(items, on_progress=lambda n: bar.advance(task, n))
+        total = {"documents": col.store.count_documents(), "chunks": col.store.count_chunks()}
+    if as_json:
+        print_json({**summary.to_dict(), "collection": str(directory), "total": total})
+        return
+    _print_summary(summary, directory, total)
+
+
+def _print_summary(s: IngestSummary, directory: Path, total: dict[str, int]) -> None:
+    table = Table(title=f"Indexed into {directory}", show_header=True, title_justify="left")
+    for name in ("added", "updated", "unchanged (skipped)", "failed", "passages written"):
+        table.add_column(name, justify="right")
+    table.add_row(str(s.added), str(s.updated), str(s.skipped), str(len(s.failed)), str(s.chunks))
+    err.print(table)
+    err.print(f"The collection now holds {total['documents']:,} documents in {total['chunks']:,} passages.")
+    for f in s.failed[:20]:
+        where = f"{f.source}:{f.line}" if f.line else f.source
+        err.print(f"  [yellow]failed[/] {where}: {f.reason}", highlight=False)
+    if len(s.failed) > 20:
+        err.print(f"  ... and {len(s.failed) - 20} more (use --json for the full list)")

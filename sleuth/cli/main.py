@@ -1,0 +1,38 @@
+"""``sleuth``: find and answer from a document collection."""
+
+from __future__ import annotations
+
+import click
+
+from sleuth import __version__
+from sleuth.cli import eval as eval_cmd
+from sleuth.cli import index, manage, search
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="sleuth")
+def cli() -> None:
+    """sleuth: hybrid search over your papers, with evaluation built in.
+
+    \b
+    Quick start:
+      sleuth index papers/              # index PDFs, Markdown, text, JSONL or a BEIR folder
+      sleuth search "preference optimisation"
+      sleuth eval ../shared/data/scifact --pipeline bm25
+
+    Without --collection, commands use $SLEUTH_COLLECTION, else $SLEUTH_HOME/default, else
+    ~/.sleuth/default.
+    """
+
+
+cli.add_command(index.index)
+cli.add_command(search.search)
+cli.add_command(eval_cmd.eval_)
+cli.add_command(manage.stats)
+cli.add_command(manage.rm)
+cli.add_command(manage.ls)
+cli.add_command(manage.settings)
+
+
+def main() -> None:
+    cli(prog_name="sleuth")

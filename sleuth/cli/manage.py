@@ -1,0 +1,89 @@
+"""``sleuth stats | ls | rm | settings``: look after a collection."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from sleuth.cli.common import collection_option, friendly_errors, json_option, out, print_json, resolve
+from sleuth.config import settings_table
+from sleuth.errors import InputError
+from sleuth.store.collection import Collection
+
+
+@click.command()
+@collection_option
+@json_option
+@friendly_errors
+def stats(collection: Path | None, as_json: bool) -> None:
+    """Show what a collection holds: documents, passages, size on disk, settings."""
+    with Collection.open(resolve(collection), readonly=True) as col:
+        s = col.stats()
+    if as_json:
+        print_json(s)
+        return
+    out.print(f"[bold]{s['collection']}[/]  (format {s['format_version']})")
+    out.print(f"  documents  {s['documents']:,}\n  passages   {s['chunks']:,}\n  on disk    {s['bytes_on_disk'] / 2**20:.1f} MiB")
+    out.print("  settings   " + ", ".join(f"{k}={v}" for k, v in s["settings"].items()))
+
+
+@click.command()
+@collection_option
+@click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
+@click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
+@json_option
+@friendly_errors
+def ls(collection: Path | None, limit: int, offset: int, as_json: bool) -> None:
+    """List documents (id, title, source) in the order they were added."""
+    with Collection.open(resolve(collection), readonly=True) as col:
+        rows = col.store.list_documents(limit, offset)
+    if as_json:
+        print_json([{"doc_id": d, "title": t, "source": s} for d, t, s in rows])
+        return
+    for d, t, _ in rows:
+        out.print(f"{d}\t{t}", highlight=False)
+
+
+@click.command()
+@click.argument("doc_ids", nargs=-1)
+@click.option("--all", "drop", is_flag=True, help="Delete the whole collection directory.")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation with --all.")
+@collection_option
+@json_option
+@friendly_errors
+def rm(doc_ids: tuple[str, ...], drop: bool, yes: bool, collection: Path | None, as_json: bool) -> None:
+    """Remove documents by id, or the whole collection with --all."""
+    directory = resolve(collection)
+    if drop:
+        if doc_ids:
+            raise InputError("Give document ids or --all, not both.", "Drop the ids to delete the whole collection.")
+        if not yes:
+            click.confirm(f"Delete the collection at {directory} and everything in it?", abort=True)
+        Collection.remove(directory)
+        print_json({"removed": str(directory)}) if as_json else out.print(f"Removed {directory}.")
+        return
+    if not doc_ids:
+        raise InputError("No document ids given.", "Pass ids (see `sleuth ls`), or --all to delete the collection.")
+    with Collection.open(directory) as col:
+        n = col.delete(doc_ids)
+    missing = len(set(doc_ids)) - n
+    if as_json:
+        print_json({"removed": n, "not_found": missing})
+    else:
+        out.print(f"Removed {n} document(s)." + (f" {missing} id(s) were not in the collection." if missing else ""))
+
+
+@click.command()
+@json_option
+def settings(as_json: bool) -> None:
+    """List the collection settings, their defaults and what they do."""
+    rows = settings_table()
+    if as_json:
+        print_json([{"name": n, "default": d, "help": h} for n, d, h in rows])
+        return
+    table = Table("setting", "default", "meaning")
+    for n, d, h in rows:
+        table.add_row(n, str(d), h)
+    out.print(table)

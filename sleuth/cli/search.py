@@ -1,0 +1,59 @@
+"""``sleuth search``: ranked documents with highlighted snippets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.text import Text
+
+from sleuth.cli.common import collection_option, friendly_errors, json_option, out, print_json, resolve
+from sleuth.retrieve import PIPELINES
+from sleuth.store.collection import Collection
+from sleuth.types import Hit
+
+
+@click.command()
+@click.argument("query")
+@click.option("-k", "k", type=click.IntRange(1, 1000), default=10, show_default=True, help="How many documents to show.")
+@click.option("--mode", type=click.Choice(PIPELINES.names()), default="bm25", show_default=True, help="Retrieval pipeline.")
+@collection_option
+@json_option
+@friendly_errors
+def search(query: str, k: int, mode: str, collection: Path | None, as_json: bool) -> None:
+    """Search the collection for QUERY and print the best documents."""
+    with Collection.open(resolve(collection), readonly=True) as col:
+        hits = col.search(query, k, mode=mode)
+    if as_json:
+        print_json({"query": query, "mode": mode, "hits": [_hit_json(h) for h in hits]})
+        return
+    if not hits:
+        out.print("No document matches. Try other or fewer words.")
+    for h in hits:
+        out.print(Text.assemble((f"{h.rank + 1:>2}. ", "bold"), (h.title or h.doc_id, "bold cyan"),
+                                (f"  [{h.doc_id}]  score {h.score:.3f}", "dim")))
+        out.print(_highlighted(h), soft_wrap=True)
+        out.print()
+
+
+def _highlighted(h: Hit) -> Text:
+    if not out.is_terminal:  # no colours in a pipe or a log: mark matches with ** instead
+        s, pos = h.snippet, 0
+        parts = []
+        for a, b in h.highlights:
+            parts += [s[pos:a], "**", s[a:b], "**"]
+            pos = b
+        return Text("    " + "".join(parts) + s[pos:])
+    t = Text("    " + h.snippet)
+    for a, b in h.highlights:
+        t.stylize("bold yellow", a + 4, b + 4)
+    return t
+
+
+def _hit_json(h: Hit) -> dict[str, object]:
+    c = h.chunk
+    return {
+        "rank": h.rank, "doc_id": h.doc_id, "score": round(h.score, 6), "title": h.title,
+        "snippet": h.snippet, "highlights": [list(x) for x in h.highlights],
+        "passage": None if c is None else {"chunk_id": c.chunk_id, "start": c.start, "end": c.end},
+    }

@@ -1,0 +1,108 @@
+"""``read_paths``: find the files under the given paths and stream them through their readers."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from sleuth.errors import ConfigError, InputError
+from sleuth.ingest.base import FORMATS, Format, Item, Options, Rejected, Source, bad, format_for
+from sleuth.ingest.beir import CORPUS_FILE
+
+PathArg = str | os.PathLike[str]
+
+
+def read_paths(
+    paths: PathArg | Iterable[PathArg],
+    *,
+    fmt: str | None = None,
+    id_field: str = "_id",
+    title_field: str = "title",
+    text_field: str = "text",
+    encoding: str = "utf-8",
+    skip_bad: bool = False,
+) -> Iterator[Item]:
+    """Stream a Document, or a Rejected, for every input found under ``paths``.
+
+    Directories are walked recursively in name order, skipping hidden entries, symlinked
+    directories and files of no known format. A directory holding ``corpus.jsonl`` is a BEIR
+    dataset: only its corpus is read. ``fmt`` forces one format on every file. Document ids of
+    one-file-one-document formats are paths relative to the argument they were found under (a
+    file given directly: its name). Bad paths and options raise here, before anything is read;
+    a bad file raises FormatError when reached, or is yielded as Rejected with ``skip_bad``.
+    """
+    roots = [Path(paths)] if isinstance(paths, (str, os.PathLike)) else [Path(p) for p in paths]
+    forced = FORMATS.get(fmt) if fmt is not None else None
+    _check_encoding(encoding)
+    for root in roots:
+        _check_root(root, forced)
+    opts = Options(id_field, title_field, text_field, encoding, skip_bad)
+    return _read(roots, forced, opts)
+
+
+def _check_encoding(encoding: str) -> None:
+    # Not b"": decoding nothing skips the codec lookup. Non-text codecs (rot13, hex) fail lookup too.
+    try:
+        b"a".decode(encoding)
+    except LookupError:
+        raise ConfigError(
+            f"Unknown text encoding {encoding!r}.", "Use a Python codec name such as utf-8, latin-1 or cp1252."
+        ) from None
+    except UnicodeError:
+        pass  # a real codec for which one byte is too short (utf-16) or invalid
+
+
+def _check_root(root: Path, forced: Format | None) -> None:
+    if not root.exists():
+        raise InputError(f"No such file or directory: {root}", "Check the path (relative paths start at the current directory).")
+    if root.is_dir():
+        if forced is not None and forced.name == "beir" and not (root / CORPUS_FILE).is_file():
+            raise InputError(
+                f"No {CORPUS_FILE} in {root}", f"Pass the BEIR dataset directory that holds {CORPUS_FILE}, or the file itself."
+            )
+    elif not root.is_file():
+        raise InputError(f"Not a regular file or directory: {root}", "Pass files or directories.")
+    elif forced is None and format_for(root) is None:
+        formats = [FORMATS.get(name) for name in FORMATS.names()]
+        known = sorted({ext for f in formats for ext in f.extensions} | {n for f in formats for n in f.filenames})
+        raise InputError(
+            f"Unknown file type: {root}",
+            f"Supported: {', '.join(known)}; or pass --format ({', '.join(FORMATS.names())}) to read it as one.",
+        )
+
+
+def _read(roots: list[Path], forced: Format | None, opts: Options) -> Iterator[Item]:
+    for root in roots:
+        found = _walk(root, root, forced, opts) if root.is_dir() else [(forced or format_for(root), Source(root, root.name))]
+        for entry in found:
+            if isinstance(entry, Rejected):
+                yield entry
+            else:
+                fmt, source = entry
+                yield from fmt.read(source, opts)
+
+
+def _walk(
+    folder: Path, root: Path, forced: Format | None, opts: Options
+) -> Iterator[tuple[Format, Source] | Rejected]:
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+    except OSError as e:
+        yield bad(opts, folder, None, f"cannot read directory: {e.strerror or e}", "check its permissions")
+        return
+    if forced is None or forced.name == "beir":
+        corpus = next((e for e in entries if e.name == CORPUS_FILE and e.is_file()), None)
+        if corpus is not None:
+            path = Path(corpus.path)
+            yield FORMATS.get("beir"), Source(path, path.relative_to(root).as_posix())
+            return
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        path = Path(entry.path)
+        if entry.is_dir(follow_symlinks=False):
+            yield from _walk(path, root, forced, opts)
+        elif entry.is_file() and (fmt := forced or format_for(path)) is not None:
+            yield fmt, Source(path, path.relative_to(root).as_posix())
