@@ -57,6 +57,9 @@ def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_
         print_json({**summary.to_dict(), "collection": str(directory), "total": total})
         return
     _print_summary(summary, directory, total)
+    if not (summary.added or summary.updated or summary.skipped or summary.failed):
+        err.print("No documents were found in the given paths. Supported: a BEIR folder (corpus.jsonl), "
+                  ".jsonl/.ndjson, .md/.markdown, .txt and .pdf files; or pass --format.")
 
 
 def _print_summary(s: IngestSummary, directory: Path, total: dict[str, int]) -> None:

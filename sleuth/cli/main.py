@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import click
 
 from sleuth import __version__
@@ -35,4 +37,7 @@ cli.add_command(manage.settings)
 
 
 def main() -> None:
+    # pypdf reports recoverable oddities of real-world PDFs through logging; the readers already turn
+    # unreadable files into clear errors, so those warnings would only be noise on the terminal.
+    logging.getLogger("pypdf").setLevel(logging.ERROR)
     cli(prog_name="sleuth")

@@ -30,6 +30,7 @@ from sleuth.store.docstore import DocStore
 from sleuth.text import Analyzer
 
 MAX_SEGMENTS = 8
+_NEVER = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True)
@@ -83,9 +84,10 @@ class LexicalIndex:
             segment.body, segment.body_len, segment.title, segment.title_len,
             k1=settings.k1, b=settings.b, title_b=settings.title_b, title_weight=settings.title_weight,
         )
-        self._indptr, self._indices, self._data = w.indptr, w.indices, w.data.astype(np.float32)
+        self._indptr, self._indices, self._neg = w.indptr, w.indices, -w.data
+        self._doc_names = np.array(self.doc_ids, dtype=object)
         self.n_chunks = len(self.chunk_ids)
-        self.nbytes = int(self._indptr.nbytes + self._indices.nbytes + self._data.nbytes)
+        self.nbytes = int(self._indptr.nbytes + self._indices.nbytes + self._neg.nbytes)
 
     @classmethod
     def load(cls, directory: Path, store: DocStore, settings: Settings, analyzer: Analyzer) -> LexicalIndex:
@@ -103,12 +105,17 @@ class LexicalIndex:
 
     def chunk_scores(self, term_ids: list[int]) -> np.ndarray:
         """BM25F score of every chunk (zeros where no term matches)."""
-        ptr, idx, dat = self._indptr, self._indices, self._data
+        return -self._neg_scores(term_ids)
+
+    def _neg_scores(self, term_ids: list[int]) -> np.ndarray:
+        # Negated so that selecting the best is a partition of the smallest values, which numpy's
+        # introselect does ~5x faster than the largest when most values are equal (0) as here.
+        ptr, idx, neg = self._indptr, self._indices, self._neg
         if len(term_ids) == 1:
-            t = term_ids[0]
-            return np.bincount(idx[ptr[t] : ptr[t + 1]], dat[ptr[t] : ptr[t + 1]], minlength=self.n_chunks)
+            a, b = ptr[term_ids[0]], ptr[term_ids[0] + 1]
+            return np.bincount(idx[a:b], neg[a:b], minlength=self.n_chunks)
         sl = [slice(ptr[t], ptr[t + 1]) for t in term_ids]
-        return np.bincount(np.concatenate([idx[s] for s in sl]), np.concatenate([dat[s] for s in sl]),
+        return np.bincount(np.concatenate([idx[s] for s in sl]), np.concatenate([neg[s] for s in sl]),
                            minlength=self.n_chunks)
 
     def search_batch(self, queries: list[str], k: int = 10) -> list[LexicalResult]:
@@ -118,8 +125,8 @@ class LexicalIndex:
             ids = self.term_ids(q)
             rows += [i] * len(ids)
             cols += ids
-        q = sp.csr_matrix((np.ones(len(cols), np.float32), (rows, cols)), shape=(len(queries), len(self.vocab)))
-        w = sp.csc_matrix((self._data, self._indices, self._indptr), shape=(self.n_chunks, len(self.vocab)))
+        q = sp.csr_matrix((np.ones(len(cols)), (rows, cols)), shape=(len(queries), len(self.vocab)))
+        w = sp.csc_matrix((self._neg, self._indices, self._indptr), shape=(self.n_chunks, len(self.vocab)))
         wt = w.T.tocsr()
         out = []
         for block in range(0, len(queries), 256):  # bounds the dense block at 256 x passages
@@ -130,52 +137,44 @@ class LexicalIndex:
         term_ids = self.term_ids(query)
         if not term_ids or k <= 0:
             return LexicalResult([], np.zeros(0), np.zeros(0, np.int64))
-        return self._rank(self.chunk_scores(term_ids), k)
+        return self._rank(self._neg_scores(term_ids), k)
 
-    def _rank(self, scores: np.ndarray, k: int) -> LexicalResult:
-        if self.one_chunk_per_doc:
-            rows = _top(scores, k, self.chunk_doc)
-        else:
-            rows = _top_distinct(scores, self.chunk_doc, k)
-        return LexicalResult([self.doc_ids[d] for d in self.chunk_doc[rows]], scores[rows], self.chunk_ids[rows])
+    def _rank(self, neg: np.ndarray, k: int) -> LexicalResult:
+        """Max-passage document ranking from negated chunk scores: a document scores as its best chunk."""
+        want = k if self.one_chunk_per_doc else k + k // 4 + 8
+        while True:
+            rows = _best(neg, want, self.chunk_doc)
+            if self.one_chunk_per_doc:
+                break
+            docs = self.chunk_doc[rows]
+            order = np.arange(len(docs))
+            seen = np.full(len(self.doc_ids), _NEVER, np.int64)  # per call: searches may run in threads
+            np.minimum.at(seen, docs, order)  # first (best) row of each document
+            first = seen[docs] == order
+            if first.sum() >= k or len(rows) < want:
+                rows = rows[first][:k]
+                break
+            want *= 4
+        return LexicalResult(self._doc_names[self.chunk_doc[rows]].tolist(), -neg[rows], self.chunk_ids[rows])
 
 
-def _top(scores: np.ndarray, k: int, tiebreak: np.ndarray) -> np.ndarray:
-    """Indices of the k largest positive scores, best first, equal scores in ``tiebreak`` order.
+def _best(neg: np.ndarray, k: int, tiebreak: np.ndarray) -> np.ndarray:
+    """Rows of the k smallest negative values of ``neg``, smallest first; ties in (tiebreak, row) order.
 
-    Ties at the cut are all considered before cutting, so the result does not depend on the
-    order rows happen to be stored in (an incrementally built index equals a fresh one).
+    Ties at the cut are all considered before cutting, so the result does not depend on the order
+    rows happen to be stored in (an incrementally built index ranks exactly as a fresh one).
     """
-    if k < len(scores):
-        # Partitioning the negated scores is ~5x faster than selecting the top end directly: most
-        # scores are 0, and introselect degrades on long runs of equal values at the selected end.
-        cand = np.argpartition(-scores, k - 1)[:k]
-        cut = scores[cand].min()
-        if cut > 0 and np.count_nonzero(scores >= cut) > k:
-            cand = np.flatnonzero(scores >= cut)
+    if k < len(neg):
+        cand = np.argpartition(neg, k - 1)[:k]
+        cut = neg[cand].max()
+        if cut < 0 and np.count_nonzero(neg <= cut) > k:
+            cand = np.flatnonzero(neg <= cut)
     else:
-        cand = np.arange(len(scores))
-    vals = scores[cand]
-    keep = vals > 0
-    cand, vals = cand[keep], vals[keep]
-    order = np.argsort(-vals, kind="stable")
-    if len(order) > 1 and not np.all(np.diff(vals[order])):  # equal scores: order them by tiebreak, row
-        order = np.lexsort((cand, tiebreak[cand], -vals))
-    return cand[order][:k]
-
-
-def _top_distinct(scores: np.ndarray, chunk_doc: np.ndarray, k: int) -> np.ndarray:
-    """Best chunk of each of the k best documents: a document scores as its best chunk (max-passage).
-
-    ``chunk_doc`` numbers documents in doc-id order, so equal scores rank by doc id.
-
-    Takes the top k + k/4 + 8 chunks and keeps each document's first; widens only when duplicates
-    leave fewer than k documents and more chunks scored.
-    """
-    want = k + k // 4 + 8
-    while True:
-        rows = _top(scores, want, chunk_doc)
-        _, first = np.unique(chunk_doc[rows], return_index=True)
-        if len(first) >= k or len(rows) < want:
-            return rows[np.sort(first)[:k]]
-        want *= 4
+        cand = np.arange(len(neg))
+    vals = neg[cand]
+    order = np.argsort(vals, kind="stable")
+    vals = vals[order]
+    if len(vals) > 1 and not np.all(np.diff(vals)):
+        order = np.lexsort((cand, tiebreak[cand], neg[cand]))
+        vals = neg[cand][order]
+    return cand[order][vals < 0][:k]

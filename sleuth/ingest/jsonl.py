@@ -119,8 +119,8 @@ def _to_document(line: str, line_no: int, source: Source, opts: Options, f: Fiel
     # json.loads accepts escaped lone surrogates, which no UTF-8 store could write back.
     if "\\u" in line and not _encodable(record):
         return fail("invalid JSON: \\u escape of a lone surrogate (not a Unicode character)")
-    if not text.strip():
-        return empty(source.path, line_no, f"empty text in record {doc_id!r}")
+    if not text.strip() and not title.strip():  # a title alone is a document (CACM has 1,617 such)
+        return empty(source.path, line_no, f"empty text and title in record {doc_id!r}")
 
     metadata = {k: v for k, v in record.items() if k not in (f.id, f.title, f.text)}
     if f.nested_metadata and isinstance(metadata.get("metadata"), dict):

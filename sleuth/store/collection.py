@@ -192,8 +192,10 @@ class Collection:
                 summary.skipped += 1
                 continue
             spans = chunk_text(doc.text, s.chunker, s.chunk_size, s.chunk_overlap)
+            if not spans and doc.title.strip():
+                spans = [(0, 0)]  # a title-only document: one empty passage, found through its title
             if not spans:
-                summary.failed.append(Failure(doc.source, None, f"document {doc_id!r} has no text to index"))
+                summary.failed.append(Failure(doc.source, None, f"document {doc_id!r} has no text or title to index"))
                 continue
             if doc_id in known:
                 replace.append(doc_id)

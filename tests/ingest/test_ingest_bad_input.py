@@ -111,7 +111,7 @@ def test_many_fields_are_listed_shortly(tmp_path):
         ("fm.md", b"---\ntitle: x\n---\n\n", None, "empty text: only front matter"),
         ("e.jsonl", b"", None, "empty file: no JSON records"),
         ("b.jsonl", b"\n  \n\r\n", None, "empty file: no JSON records"),
-        ("t.jsonl", b'{"_id": "a", "text": " \\n "}\n', 1, "empty text in record 'a'"),
+        ("t.jsonl", b'{"_id": "a", "text": " \\n "}\n', 1, "empty text and title in record 'a'"),
     ],
 )
 def test_empty_input_is_rejected_without_skip_bad(tmp_path, name, content, line, reason):

@@ -1,0 +1,73 @@
+"""Check effectiveness regressions: re-run every pipeline/dataset in benchmarks/regressions/*.yaml.
+
+    python benchmarks/check_regressions.py [--data-root ../shared/data] [--only bm25] [--update]
+
+Each YAML file names a pipeline, a qrels split, a tolerance and, per dataset, the expected figures.
+A figure below expected - tolerance fails the check (exit status 1). Datasets missing under
+--data-root are reported as skipped. ``--update`` rewrites the expected figures from this run
+(review the diff before committing it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import SHARED  # noqa: E402
+
+from sleuth.evaluate.experiment import run_beir  # noqa: E402
+
+HERE = Path(__file__).resolve().parent / "regressions"
+
+
+def check_file(path: Path, data_root: Path, update: bool) -> tuple[list[list[str]], int]:
+    spec = yaml.safe_load(path.read_text())
+    rows, failures = [], 0
+    for dataset, expected in spec["datasets"].items():
+        data = data_root / dataset
+        if not (data / "corpus.jsonl").exists():
+            rows.append([spec["pipeline"], dataset, "-", "-", "-", "skipped (no data)"])
+            continue
+        got = run_beir(data, spec["pipeline"], split=spec.get("split", "test"), metrics=tuple(expected))
+        for metric, want in expected.items():
+            ok = got[metric] >= want - spec["tolerance"]
+            failures += not ok
+            rows.append([spec["pipeline"], dataset, metric, f"{want:.4f}", f"{got[metric]:.4f}", "ok" if ok else "REGRESSION"])
+            if update:
+                expected[metric] = round(got[metric], 4)
+    if update:
+        header = "".join(line + "\n" for line in path.read_text().splitlines() if line.startswith("#"))
+        path.write_text(header + yaml.safe_dump(spec, sort_keys=False))
+    return rows, failures
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-root", type=Path, default=SHARED, help="folder holding the BEIR datasets (default: %(default)s)")
+    ap.add_argument("--regressions", type=Path, default=HERE, help="folder of *.yaml expectations (default: %(default)s)")
+    ap.add_argument("--only", help="check only this YAML file stem (e.g. bm25)")
+    ap.add_argument("--update", action="store_true", help="rewrite the expected figures from this run")
+    a = ap.parse_args(argv)
+    files = sorted(a.regressions.glob("*.yaml"))
+    if a.only:
+        files = [f for f in files if f.stem == a.only]
+    if not files:
+        print(f"error: no regression files in {a.regressions}", file=sys.stderr)
+        return 2
+    failures = 0
+    print("| pipeline | dataset | metric | expected | measured | status |\n|---|---|---|---|---|---|")
+    for f in files:
+        rows, n = check_file(f, a.data_root, a.update)
+        failures += n
+        for r in rows:
+            print("| " + " | ".join(r) + " |")
+    print(f"\n{failures} regression(s)." if failures else "\nNo regression.")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,55 @@
+"""The regression check passes on today's figures and fails when a figure drops."""
+
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from support import ROOT
+
+sys.path.insert(0, str(ROOT / "benchmarks"))
+import check_regressions  # noqa: E402
+
+FIXTURE_ROOT = ROOT / "tests" / "data" / "ingest"
+
+# nDCG@10 of bm25s 0.3.16 (stemmed, English stop words) on this machine, from ../shared/data/README.md,
+# and the published BEIR BM25 figure for SciFact: the floors issue #2 asks sleuth's BM25 to reach.
+PEER_FLOORS = {"scifact": 0.686, "cranfield": 0.373, "cisi": 0.386, "med": 0.696, "adi": 0.494, "cacm": 0.494}
+
+
+def write_spec(tmp_path: Path, expected: float) -> Path:
+    folder = tmp_path / "reg"
+    folder.mkdir()
+    spec = yaml.safe_load((ROOT / "tests/data/regressions/fixture.yaml").read_text())
+    spec["datasets"]["beir-mini"]["ndcg@10"] = expected
+    (folder / "fixture.yaml").write_text(yaml.safe_dump(spec))
+    return folder
+
+
+def test_fixture_passes_at_its_floor_and_fails_above_what_it_reaches(tmp_path, capsys):
+    assert check_regressions.main(["--data-root", str(FIXTURE_ROOT), "--regressions", str(write_spec(tmp_path, 0.5))]) == 0
+    out = capsys.readouterr().out
+    measured = float(next(line for line in out.splitlines() if "beir-mini" in line).split("|")[5])
+    assert measured > 0.5
+    tmp2 = tmp_path / "again"
+    tmp2.mkdir()
+    assert check_regressions.main(["--data-root", str(FIXTURE_ROOT), "--regressions",
+                                   str(write_spec(tmp2, measured + 0.01))]) == 1
+    assert "REGRESSION" in capsys.readouterr().out
+
+
+def test_missing_dataset_is_skipped_not_failed(tmp_path, capsys):
+    assert check_regressions.main(["--data-root", str(tmp_path), "--regressions", str(write_spec(tmp_path, 0.9))]) == 0
+    assert "skipped (no data)" in capsys.readouterr().out
+
+
+@pytest.mark.shared
+def test_bm25_regressions_on_shared_collections(shared_data):
+    assert check_regressions.main(["--data-root", str(shared_data), "--only", "bm25"]) == 0
+
+
+@pytest.mark.shared
+def test_bm25_reaches_peer_floors(shared_data):
+    spec = yaml.safe_load((ROOT / "benchmarks/regressions/bm25.yaml").read_text())
+    for name, floor in PEER_FLOORS.items():
+        assert spec["datasets"][name]["ndcg@10"] >= floor, name
