@@ -29,6 +29,20 @@ class Settings:
     title_weight: float = _opt(2.0, "BM25F weight of the title field relative to the body (0 ignores titles).")
     title_b: float = _opt(0.5, "BM25 length normalisation of the title field.")
 
+    def __post_init__(self) -> None:
+        # Fail before anything is written: a collection created with unusable settings would refuse
+        # every later ingest, since omitted options reuse the stored values.
+        from sleuth.chunking import CHUNKERS
+        from sleuth.chunking.splitters import check_sizes
+        from sleuth.text import Analyzer
+
+        CHUNKERS.get(self.chunker)
+        check_sizes(self.chunk_size, self.chunk_overlap)
+        Analyzer(stemmer=self.stemmer, stopwords=self.stopwords)
+        for name in ("k1", "b", "title_weight", "title_b"):
+            if getattr(self, name) < 0:
+                raise ConfigError(f"{name} must not be negative, got {getattr(self, name)}.", "Fix its value.")
+
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 

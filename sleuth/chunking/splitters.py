@@ -25,7 +25,8 @@ _WORD = re.compile(r"\S+")
 _SENTENCE_END = re.compile(r"[.!?][\"')\]]*\s+(?=[\"'(\[A-Z0-9])")
 
 
-def _check(size: int, overlap: int) -> None:
+def check_sizes(size: int, overlap: int) -> None:
+    """Raise ConfigError unless 1 <= size and 0 <= overlap < size."""
     if size < 1:
         raise ConfigError(f"Chunk size must be at least 1 word, got {size}.", "Pass a positive size.")
     if not 0 <= overlap < size:
@@ -45,7 +46,7 @@ def fixed_windows(text: str, size: int, overlap: int) -> list[Span]:
 
     The last window ends at the last word; no window is a pure subset of the previous one.
     """
-    _check(size, overlap)
+    check_sizes(size, overlap)
     words = _word_spans(text)
     if not words:
         return []
@@ -84,7 +85,7 @@ def sentence_packed(text: str, size: int, overlap: int) -> list[Span]:
     A sentence longer than ``size`` is cut into fixed windows. ``overlap`` > 0 repeats the last
     sentence(s) of a chunk, up to ``overlap`` words, at the start of the next one.
     """
-    _check(size, overlap)
+    check_sizes(size, overlap)
     units: list[tuple[int, int, int]] = []  # (start, end, words)
     for a, b in sentence_spans(text):
         n = len(_WORD.findall(text[a:b]))

@@ -17,8 +17,8 @@ from sleuth.store.collection import default_collection
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-out = Console(highlight=False, soft_wrap=False)
-err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # never fold a path in a message
 
 
 def collection_option(f: F) -> F:

@@ -42,7 +42,10 @@ def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_
     chosen = {k: v for k, v in (("chunker", chunker), ("chunk_size", chunk_size), ("chunk_overlap", chunk_overlap)) if v is not None}
     settings = None
     if chosen:
-        base = Collection.open(directory).settings if (directory / "meta.json").exists() else Settings()
+        base = Settings()
+        if (directory / "meta.json").exists():
+            with Collection.open(directory, readonly=True) as existing:
+                base = existing.settings
         settings = base.replace(**chosen)
     items = read_paths(list(paths), fmt=fmt, id_field=id_field, title_field=title_field,
                        text_field=text_field, encoding=encoding, skip_bad=skip_bad)

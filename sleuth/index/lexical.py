@@ -26,11 +26,11 @@ from sleuth.index.segments import (
     write_manifest,
     write_segment,
 )
+from sleuth.index.topk import top_documents
 from sleuth.store.docstore import DocStore
 from sleuth.text import Analyzer
 
 MAX_SEGMENTS = 8
-_NEVER = np.iinfo(np.int64).max
 
 
 @dataclass(frozen=True)
@@ -140,41 +140,5 @@ class LexicalIndex:
         return self._rank(self._neg_scores(term_ids), k)
 
     def _rank(self, neg: np.ndarray, k: int) -> LexicalResult:
-        """Max-passage document ranking from negated chunk scores: a document scores as its best chunk."""
-        want = k if self.one_chunk_per_doc else k + k // 4 + 8
-        while True:
-            rows = _best(neg, want, self.chunk_doc)
-            if self.one_chunk_per_doc:
-                break
-            docs = self.chunk_doc[rows]
-            order = np.arange(len(docs))
-            seen = np.full(len(self.doc_ids), _NEVER, np.int64)  # per call: searches may run in threads
-            np.minimum.at(seen, docs, order)  # first (best) row of each document
-            first = seen[docs] == order
-            if first.sum() >= k or len(rows) < want:
-                rows = rows[first][:k]
-                break
-            want *= 4
+        rows = top_documents(neg, self.chunk_doc, len(self.doc_ids), k, one_per_doc=self.one_chunk_per_doc)
         return LexicalResult(self._doc_names[self.chunk_doc[rows]].tolist(), -neg[rows], self.chunk_ids[rows])
-
-
-def _best(neg: np.ndarray, k: int, tiebreak: np.ndarray) -> np.ndarray:
-    """Rows of the k smallest negative values of ``neg``, smallest first; ties in (tiebreak, row) order.
-
-    Ties at the cut are all considered before cutting, so the result does not depend on the order
-    rows happen to be stored in (an incrementally built index ranks exactly as a fresh one).
-    """
-    if k < len(neg):
-        cand = np.argpartition(neg, k - 1)[:k]
-        cut = neg[cand].max()
-        if cut < 0 and np.count_nonzero(neg <= cut) > k:
-            cand = np.flatnonzero(neg <= cut)
-    else:
-        cand = np.arange(len(neg))
-    vals = neg[cand]
-    order = np.argsort(vals, kind="stable")
-    vals = vals[order]
-    if len(vals) > 1 and not np.all(np.diff(vals)):
-        order = np.lexsort((cand, tiebreak[cand], neg[cand]))
-        vals = neg[cand][order]
-    return cand[order][vals < 0][:k]

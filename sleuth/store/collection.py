@@ -79,6 +79,8 @@ class Collection:
     @classmethod
     def create(cls, directory: Path | str, settings: Settings | None = None) -> Collection:
         directory = Path(directory)
+        if directory.exists() and not directory.is_dir():
+            raise CollectionError(f"{directory} is a file, not a collection directory.", "Choose another --collection.")
         if (directory / "meta.json").exists():
             raise CollectionError(f"{directory} already holds a collection.", "Open it instead, or choose another directory.")
         if directory.exists() and any(directory.iterdir()):

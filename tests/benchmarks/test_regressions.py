@@ -10,7 +10,7 @@ from support import ROOT
 sys.path.insert(0, str(ROOT / "benchmarks"))
 import check_regressions  # noqa: E402
 
-FIXTURE_ROOT = ROOT / "tests" / "data" / "ingest"
+FIXTURE_ROOT = ROOT / "tests" / "data" / "cli"
 
 # nDCG@10 of bm25s 0.3.16 (stemmed, English stop words) on this machine, from ../shared/data/README.md,
 # and the published BEIR BM25 figure for SciFact: the floors issue #2 asks sleuth's BM25 to reach.

@@ -254,10 +254,6 @@ def test_missing_docstore(col_dir: Path) -> None:
         Collection.open(col_dir, readonly=True)
 
 
-@pytest.mark.xfail(
-    reason="Collection.create runs directory.iterdir() on a regular file and raises NotADirectoryError",
-    strict=True,
-)
 def test_create_on_a_file(tmp_path: Path) -> None:
     path = tmp_path / "file.txt"
     path.write_text("just a file")
@@ -265,21 +261,15 @@ def test_create_on_a_file(tmp_path: Path) -> None:
         Collection.open_or_create(path)
 
 
-@pytest.mark.xfail(
-    reason="settings are validated only while chunking, after meta.json is written, so the bad "
-    "collection stays on disk (Settings.__post_init__ or Collection.create should check them)",
-    strict=True,
-)
 def test_invalid_settings_are_refused_before_anything_is_written(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="Chunk size must be at least 1 word, got 0"):
         Collection.create(tmp_path / "new", Settings(chunk_size=0))
     assert not (tmp_path / "new" / "meta.json").exists()
 
 
-def test_invalid_settings_fail_the_ingest(tmp_path: Path) -> None:
-    with Collection.create(tmp_path / "new", Settings(chunk_size=10, chunk_overlap=20)) as c:
-        with pytest.raises(ConfigError, match=r"Chunk overlap must be between 0 and size-1 \(9\), got 20"):
-            c.ingest([Document("d", "some words to index")])
+def test_invalid_settings_are_refused_when_made(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"Chunk overlap must be between 0 and size-1 \(9\), got 20"):
+        Settings(chunk_size=10, chunk_overlap=20)
 
 
 # -- read-only handles and a second writer ---------------------------------------------------------
