@@ -28,6 +28,8 @@ class Settings:
     b: float = _opt(0.75, "BM25 length normalisation of the body field.")
     title_weight: float = _opt(2.0, "BM25F weight of the title field relative to the body (0 ignores titles).")
     title_b: float = _opt(0.5, "BM25 length normalisation of the title field.")
+    encoder: str = _opt("minilm", "Dense encoder for semantic and hybrid search (minilm), or none for lexical only.")
+    vector_format: str = _opt("float32", "How dense vectors are searched: float32 | int8 | binary (with float32 rescoring).")
 
     def __post_init__(self) -> None:
         # Fail before anything is written: a collection created with unusable settings would refuse
@@ -39,6 +41,14 @@ class Settings:
         CHUNKERS.get(self.chunker)
         check_sizes(self.chunk_size, self.chunk_overlap)
         Analyzer(stemmer=self.stemmer, stopwords=self.stopwords)
+        if self.encoder != "none":
+            from sleuth.index.encoders import ENCODERS
+
+            ENCODERS.get(self.encoder)
+        from sleuth.index.vectors import FORMATS
+
+        if self.vector_format not in FORMATS:
+            raise ConfigError(f"Unknown vector_format {self.vector_format!r}.", f"Use one of: {', '.join(FORMATS)}.")
         for name in ("k1", "b", "title_weight", "title_b"):
             if getattr(self, name) < 0:
                 raise ConfigError(f"{name} must not be negative, got {getattr(self, name)}.", "Fix its value.")

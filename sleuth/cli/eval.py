@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import click
@@ -10,7 +11,8 @@ from rich.table import Table
 
 from sleuth.cli.common import err, friendly_errors, json_option, out, print_json
 from sleuth.evaluate.experiment import run_beir
-from sleuth.retrieve import PIPELINES
+from sleuth.config import Settings
+from sleuth.retrieve import PIPELINES, get_pipeline
 
 _LABELS = [
     ("ndcg@10", "nDCG@10"), ("recall@100", "Recall@100"), ("mrr@10", "MRR@10"), ("map", "MAP"),
@@ -26,7 +28,7 @@ _LABELS = [
 @click.option("--split", default="test", show_default=True, help="Which qrels/<split>.tsv to score against.")
 @click.option("--depth", type=click.IntRange(1, 10_000), default=100, show_default=True, help="Documents retrieved per query.")
 @click.option("--collection", "-c", type=click.Path(path_type=Path), default=None,
-              help="Keep the index in this directory (re-used on the next run). Default: a temporary one.")
+              help="Keep the index in this directory (re-used on the next run). Default: a temporary one, shared by the pipelines of this run.")
 @click.option("--run-file", type=click.Path(path_type=Path), default=None,
               help="Also write the ranking as a TREC run file (with several pipelines: one file per pipeline, suffixed).")
 @json_option
@@ -39,6 +41,12 @@ def eval_(data_dir: Path, pipelines: tuple[str, ...], split: str, depth: int, co
     build time, single-query throughput and p50/p95 latency, index size and peak memory.
     """
     results = []
+    tmp = tempfile.TemporaryDirectory(prefix="sleuth-eval-") if collection is None else None
+    settings = None
+    if tmp is not None:  # one index for all pipelines of this run, embedded only if one needs it
+        collection = Path(tmp.name) / "collection"
+        if not any(get_pipeline(p).dense for p in pipelines):
+            settings = Settings(encoder="none")
     for name in pipelines:
         rf = run_file
         if run_file is not None and len(pipelines) > 1:
@@ -47,7 +55,9 @@ def eval_(data_dir: Path, pipelines: tuple[str, ...], split: str, depth: int, co
                       console=err, transient=True, disable=as_json) as bar:
             task = bar.add_task("queries")
             results.append(run_beir(data_dir, name, split=split, depth=depth, collection_dir=collection,
-                                    run_file=rf, on_progress=lambda _s, i, n: bar.update(task, completed=i, total=n)))
+                                    settings=settings, run_file=rf, on_progress=lambda _s, i, n: bar.update(task, completed=i, total=n)))
+    if tmp is not None:
+        tmp.cleanup()
     if as_json:
         print_json(results[0] if len(results) == 1 else {"results": results})
         return

@@ -53,8 +53,13 @@ def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_
         with Progress(SpinnerColumn(), TextColumn("[progress.description]{task.description}"),
                       TextColumn("{task.completed:,} records"), TimeElapsedColumn(),
                       console=err, disable=no_progress or as_json, transient=True) as bar:
-            task = bar.add_task(f"indexing into {directory}")
-            summary = col.ingest(items, on_progress=lambda n: bar.advance(task, n))
+            task = bar.add_task(f"reading into {directory}")
+            embed = bar.add_task("embedding passages", visible=False)
+
+            def embedded(n: int) -> None:
+                bar.update(embed, visible=True, advance=n)
+
+            summary = col.ingest(items, on_progress=lambda n: bar.advance(task, n), on_embed=embedded)
         total = {"documents": col.store.count_documents(), "chunks": col.store.count_chunks()}
     if as_json:
         print_json({**summary.to_dict(), "collection": str(directory), "total": total})

@@ -16,13 +16,15 @@ from sleuth.types import Hit
 @click.command()
 @click.argument("query")
 @click.option("-k", "k", type=click.IntRange(1, 1000), default=10, show_default=True, help="How many documents to show.")
-@click.option("--mode", type=click.Choice(PIPELINES.names()), default="bm25", show_default=True, help="Retrieval pipeline.")
+@click.option("--mode", type=click.Choice(PIPELINES.names()), default=None,
+              help="Retrieval pipeline. Default: hybrid when the collection has dense vectors, else bm25.")
 @collection_option
 @json_option
 @friendly_errors
-def search(query: str, k: int, mode: str, collection: Path | None, as_json: bool) -> None:
+def search(query: str, k: int, mode: str | None, collection: Path | None, as_json: bool) -> None:
     """Search the collection for QUERY and print the best documents."""
     with Collection.open(resolve(collection), readonly=True) as col:
+        mode = mode or col.default_mode
         hits = col.search(query, k, mode=mode)
     if as_json:
         print_json({"query": query, "mode": mode, "hits": [_hit_json(h) for h in hits]})

@@ -61,6 +61,8 @@ def run_beir(
     if collection_dir is None:
         tmp = tempfile.TemporaryDirectory(prefix="sleuth-eval-")
         collection_dir = Path(tmp.name) / "collection"
+    if settings is None and not (collection_dir / "meta.json").exists() and not pipe.dense:
+        settings = Settings(encoder="none")  # a lexical evaluation need not embed the corpus
     try:
         col = Collection.open_or_create(collection_dir, settings)
         t0 = time.perf_counter()

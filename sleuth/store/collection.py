@@ -3,6 +3,7 @@
     DIR/meta.json      format version and settings (written once, atomically)
     DIR/docs.sqlite    documents and chunks (source of truth; WAL, synchronous=FULL)
     DIR/lexical/       BM25 segments + manifest (derived; rebuildable from the docstore)
+    DIR/vectors/       dense vectors + manifest with the encoder's id and checksum (derived)
     DIR/write.lock     held by the one process allowed to write
 """
 
@@ -18,8 +19,9 @@ from typing import Any
 from sleuth.chunking import chunk_text
 from sleuth.config import Settings
 from sleuth.errors import CollectionError, InputError
-from sleuth.index import lexical
+from sleuth.index import lexical, vectors
 from sleuth.index.lexical import LexicalIndex
+from sleuth.index.vectors import DenseIndex, Encoder
 from sleuth.store.docstore import DocStore, content_hash
 from sleuth.store.lock import WriteLock
 from sleuth.store.meta import read_meta, write_meta
@@ -29,6 +31,7 @@ from sleuth.types import Document, Hit
 
 DOCSTORE = "docs.sqlite"
 LEXICAL = "lexical"
+VECTORS = "vectors"
 MAX_QUERY_CHARS = 10_000
 
 
@@ -73,6 +76,8 @@ class Collection:
         self.readonly = readonly
         self.store = DocStore(directory / DOCSTORE, readonly=readonly)
         self._lexical: LexicalIndex | None = None
+        self._dense: DenseIndex | None = None
+        self._encoder: Encoder | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -149,6 +154,7 @@ class Collection:
         batch_size: int = 256,
         on_progress: Callable[[int], None] | None = None,
         on_commit: Callable[[list[str]], None] | None = None,
+        on_embed: Callable[[int], None] | None = None,
     ) -> IngestSummary:
         """Add new documents, re-index changed ones (content hash), skip unchanged ones.
 
@@ -156,11 +162,17 @@ class Collection:
         ``line`` and ``reason``), which are reported in the summary. Each batch is one docstore
         transaction, so an interrupted ingest keeps every finished batch and a re-run resumes;
         ``on_commit`` receives the ids of each batch once it is durable. A reader error (a
-        malformed record without skip-bad) commits what came before it, then propagates.
+        malformed record without skip-bad) commits what came before it, then propagates. Passages
+        are embedded (``on_embed`` counts them) whenever a segment's worth has been committed, and at
+        the end.
         """
         self._writable()
         summary = IngestSummary()
-        commit = lambda: self._commit(pending, summary, on_commit)  # noqa: E731
+        def commit() -> None:
+            self._commit(pending, summary, on_commit)
+            if self.encoder is not None and self._unembedded() >= vectors.SEGMENT_ROWS:
+                vectors.flush(self.directory / VECTORS, self.store, self.encoder, on_embed)
+
         with WriteLock(self.directory):
             pending: dict[str, Document] = {}
             try:
@@ -176,10 +188,17 @@ class Collection:
                     if on_progress:
                         on_progress(1)
             finally:
-                commit()
+                self._commit(pending, summary, on_commit)
                 lexical.flush(self.directory / LEXICAL, self.store, self.analyzer)
-        self._lexical = None
+            if self.encoder is not None:
+                vectors.flush(self.directory / VECTORS, self.store, self.encoder, on_embed)
+        self._lexical = self._dense = None
         return summary
+
+    def _unembedded(self) -> int:
+        from sleuth.index.segments import read_manifest
+
+        return self.store.max_chunk_id() - int(read_manifest(self.directory / VECTORS)["covered"])
 
     def _commit(self, pending: dict[str, Document], summary: IngestSummary,
                 on_commit: Callable[[list[str]], None] | None) -> None:
@@ -217,7 +236,9 @@ class Collection:
         with WriteLock(self.directory):
             n = self.store.delete(doc_ids)
             lexical.flush(self.directory / LEXICAL, self.store, self.analyzer)
-        self._lexical = None
+            if self.encoder is not None:
+                vectors.flush(self.directory / VECTORS, self.store, self.encoder)
+        self._lexical = self._dense = None
         return n
 
     # -- reads -------------------------------------------------------------------------------
@@ -228,15 +249,43 @@ class Collection:
             self._lexical = LexicalIndex.load(self.directory / LEXICAL, self.store, self.settings, self.analyzer)
         return self._lexical
 
-    def search(self, query: str, k: int = 10, *, mode: str = "bm25", snippets: bool = True) -> list[Hit]:
-        """The ``k`` best documents for ``query``, each with its best passage and a highlighted snippet."""
+    @property
+    def encoder(self) -> Encoder | None:
+        """The collection's dense encoder, loaded on first use; None when ``encoder`` is ``none``."""
+        if self._encoder is None and self.settings.encoder != "none":
+            from sleuth.index.encoders import get_encoder
+
+            self._encoder = get_encoder(self.settings.encoder)
+        return self._encoder
+
+    @property
+    def dense(self) -> DenseIndex:
+        if self._dense is None:
+            if self.encoder is None:
+                raise CollectionError(
+                    f"{self.directory} was created without a dense encoder (encoder=none).",
+                    "Use --mode bm25, or index into a new collection with the default encoder.",
+                )
+            self._dense = DenseIndex.load(self.directory / VECTORS, self.store, self.encoder, self.settings.vector_format)
+        return self._dense
+
+    @property
+    def default_mode(self) -> str:
+        """hybrid when the collection has a dense encoder, else bm25."""
+        return "bm25" if self.settings.encoder == "none" else "hybrid"
+
+    def search(self, query: str, k: int = 10, *, mode: str | None = None, snippets: bool = True) -> list[Hit]:
+        """The ``k`` best documents for ``query``, each with its best passage and a highlighted snippet.
+
+        ``mode`` names a pipeline (see :data:`sleuth.retrieve.PIPELINES`); default :attr:`default_mode`.
+        """
         from sleuth.retrieve import get_pipeline  # pipelines import this module
 
         check_query(query)
         if k < 1:
             raise InputError(f"k must be at least 1, got {k}.", "Pass -k 10, for example.")
         hits = []
-        for rank, (doc_id, score, chunk_id) in enumerate(get_pipeline(mode)(self, query, k)):
+        for rank, (doc_id, score, chunk_id) in enumerate(get_pipeline(mode or self.default_mode)(self, query, k)):
             if not snippets:
                 hits.append(Hit(doc_id, float(score), rank))
                 continue

@@ -121,7 +121,7 @@ def test_malformed_jsonl_names_file_and_line(runner: CliRunner, col: Path) -> No
     # nothing after the bad line is read.
     assert_intact(runner, col, N_DOCS + 1)
     assert ok_json(runner, "search", "apples", "-c", col)["hits"][0]["doc_id"] == "a"
-    assert ok_json(runner, "search", "grapes", "-c", col)["hits"] == []
+    assert ok_json(runner, "search", "grapes", "--mode", "bm25", "-c", col)["hits"] == []
 
 
 def test_malformed_jsonl_with_skip_bad(runner: CliRunner, col: Path) -> None:

@@ -143,7 +143,7 @@ def test_index_chunk_options_are_stored_in_a_new_collection(
 def test_search_json_hits(runner: CliRunner, indexed: Path) -> None:
     query = "volcanic eruptions of magma"
     out = run_json(runner, "search", query, "-k", "3", "-c", indexed)
-    assert out["query"] == query and out["mode"] == "bm25"
+    assert out["query"] == query and out["mode"] == "hybrid"  # the default when the collection has vectors
     hits = out["hits"]
     assert 1 <= len(hits) <= 3
     assert hits[0]["doc_id"] == "volcano"
@@ -191,9 +191,9 @@ def test_search_plain_output(runner: CliRunner, indexed: Path) -> None:
 
 
 def test_search_without_matches(runner: CliRunner, indexed: Path) -> None:
-    out = run_json(runner, "search", "xylophone quasar", "-c", indexed)
+    out = run_json(runner, "search", "xylophone quasar", "--mode", "bm25", "-c", indexed)
     assert out["hits"] == []
-    assert "No document matches" in run(runner, "search", "xylophone quasar", "-c", indexed).stdout
+    assert "No document matches" in run(runner, "search", "xylophone quasar", "--mode", "bm25", "-c", indexed).stdout
 
 
 # -- stats, ls, rm, settings ---------------------------------------------------------------------

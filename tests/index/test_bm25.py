@@ -46,7 +46,7 @@ def test_scores_equal_bm25s_lucene_on_a_single_field(tmp_path):
     import Stemmer
 
     docs = synthetic_docs(150, seed=3, words=40)
-    col = Collection.create(tmp_path / "c", Settings(title_weight=0.0, chunk_size=1000, k1=1.2, b=0.75))
+    col = Collection.create(tmp_path / "c", Settings(encoder="none", title_weight=0.0, chunk_size=1000, k1=1.2, b=0.75))
     col.ingest(docs)
     lx = col.lexical
     assert lx.one_chunk_per_doc

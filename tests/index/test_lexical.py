@@ -13,6 +13,7 @@ from sleuth.index import lexical
 from sleuth.store.collection import Collection
 from sleuth.types import Document
 
+LEX = Settings(encoder="none")  # these tests are about the lexical index
 QUERIES = ["protein gene tumor", "quantum photon laser", "graph retrieval ranking", "wing airfoil shock",
            "markerd3x", "markere7x"]
 
@@ -25,7 +26,7 @@ def rankings(col, k=20):
     return out
 
 
-@pytest.fixture(params=[Settings(), Settings(chunker="fixed", chunk_size=20, chunk_overlap=5)], ids=["sentence", "fixed"])
+@pytest.fixture(params=[Settings(encoder="none"), Settings(encoder="none", chunker="fixed", chunk_size=20, chunk_overlap=5)], ids=["sentence", "fixed"])
 def settings(request):
     return request.param
 
@@ -49,7 +50,7 @@ def test_incremental_equals_fresh_build(tmp_path, settings):
 
 
 def test_deleted_document_is_never_found(tmp_path):
-    col = Collection.create(tmp_path / "c")
+    col = Collection.create(tmp_path / "c", LEX)
     col.ingest(synthetic_docs(10))
     assert col.lexical.search("markerd3x", 5).doc_ids == ["d3"]
     col.delete(["d3"])
@@ -58,7 +59,7 @@ def test_deleted_document_is_never_found(tmp_path):
 
 
 def test_segments_are_merged_when_they_pile_up(tmp_path):
-    col = Collection.create(tmp_path / "c")
+    col = Collection.create(tmp_path / "c", LEX)
     docs = synthetic_docs(lexical.MAX_SEGMENTS + 3)
     for d in docs:
         col.ingest([d])
@@ -66,14 +67,14 @@ def test_segments_are_merged_when_they_pile_up(tmp_path):
     assert len(manifest["segments"]) <= lexical.MAX_SEGMENTS
     files = {p.name for p in (tmp_path / "c" / "lexical").iterdir()}
     assert files == {"manifest.json", *(e["file"] for e in manifest["segments"])}
-    fresh = Collection.create(tmp_path / "f")
+    fresh = Collection.create(tmp_path / "f", LEX)
     fresh.ingest(docs)
     assert rankings(col) == rankings(fresh)
 
 
 def test_reader_catches_up_when_segments_were_never_written(tmp_path):
     """A crash after the docstore commit but before the segment write loses nothing."""
-    col = Collection.create(tmp_path / "c")
+    col = Collection.create(tmp_path / "c", LEX)
     col.ingest(synthetic_docs(30))
     want = rankings(col)
     shutil.rmtree(tmp_path / "c" / "lexical")
@@ -86,7 +87,7 @@ def test_reader_catches_up_when_segments_were_never_written(tmp_path):
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "delete"])
 def test_damaged_segment_is_detected_and_named(tmp_path, damage):
-    col = Collection.create(tmp_path / "c")
+    col = Collection.create(tmp_path / "c", LEX)
     col.ingest(synthetic_docs(10))
     seg = next((tmp_path / "c" / "lexical").glob("seg-*.npz"))
     data = bytearray(seg.read_bytes())
@@ -102,7 +103,7 @@ def test_damaged_segment_is_detected_and_named(tmp_path, damage):
 
 
 def test_batch_search_equals_single_search(tmp_path):
-    col = Collection.create(tmp_path / "c", Settings(chunk_size=15))
+    col = Collection.create(tmp_path / "c", Settings(encoder="none", chunk_size=15))
     col.ingest(synthetic_docs(50))
     lx = col.lexical
     for q, r in zip(QUERIES, lx.search_batch(QUERIES, 10)):
@@ -112,7 +113,7 @@ def test_batch_search_equals_single_search(tmp_path):
 
 
 def test_max_passage_returns_each_document_once_with_its_best_chunk(tmp_path):
-    col = Collection.create(tmp_path / "c", Settings(chunker="fixed", chunk_size=5))
+    col = Collection.create(tmp_path / "c", Settings(encoder="none", chunker="fixed", chunk_size=5))
     col.ingest([Document("a", "laser laser laser one two. three four five six seven laser"),
                 Document("b", "nothing here at all. laser")])
     r = col.lexical.search("laser", 10)

@@ -1,4 +1,8 @@
-"""kill -9 a real ingest process at several points; the collection must stay whole and resume."""
+"""kill -9 a real ingest process at several points; the collection must stay whole and resume.
+
+Two campaigns: lexical only (1,500 documents, fast), and with the real dense encoder (300
+documents, vector segments of 64 passages so kills also land between vector writes).
+"""
 
 import os
 import signal
@@ -14,12 +18,13 @@ from support import synthetic_docs
 from sleuth.store.collection import Collection
 
 CHILD = Path(__file__).with_name("ingest_child.py")
-N_DOCS = 1500
+CAMPAIGNS = {"lexical": ("none", 1500, []), "dense": ("minilm", 300, ["64"])}
 
 
-def run_child(directory: Path, kill_after: float | None) -> tuple[list[str], bool]:
+def run_child(directory: Path, kill_after: float | None, campaign: str) -> tuple[list[str], bool]:
     """Run an ingest; SIGKILL it ``kill_after`` seconds after it is ready. Returns committed ids, finished."""
-    proc = subprocess.Popen([sys.executable, str(CHILD), str(directory), str(N_DOCS)],
+    encoder, n, extra = CAMPAIGNS[campaign]
+    proc = subprocess.Popen([sys.executable, str(CHILD), str(directory), str(n), encoder, *extra],
                             stdout=subprocess.PIPE, text=True)
     lines: list[str] = []
     reader = threading.Thread(target=lambda: lines.extend(proc.stdout), daemon=True)
@@ -28,55 +33,73 @@ def run_child(directory: Path, kill_after: float | None) -> tuple[list[str], boo
     if kill_after is not None:
         time.sleep(kill_after)
         os.kill(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=120)
+    proc.wait(timeout=300)
     reader.join(timeout=10)
     committed = [i for line in lines if line.startswith("committed ") for i in line.split()[1:]]
     return committed, any(line.strip() == "done" for line in lines)
 
 
-def check_invariants(directory: Path, committed: list[str]) -> int:
+def check_invariants(directory: Path, committed: list[str], campaign: str) -> int:
     col = Collection.open(directory, readonly=True)
     n_docs, n_chunks = col.store.count_documents(), col.store.count_chunks()
-    lx = col.lexical
-    assert lx.n_chunks == n_chunks, "lexical index and docstore disagree"
-    assert len(set(lx.doc_ids)) == n_docs, "a document is missing from (or doubled in) the lexical index"
     stored = {d for d, _, _ in col.store.list_documents(limit=10**6)}
     assert set(committed) <= stored, "a batch reported durable was lost"
     assert n_docs % 20 == 0, "a batch was half-committed"
+    lx = col.lexical
+    assert lx.n_chunks == n_chunks, "lexical index and docstore disagree"
+    assert set(lx.doc_ids) == stored, "a document is missing from (or extra in) the lexical index"
     for doc_id in committed[-3:]:
         assert lx.search(f"marker{doc_id}x", 1).doc_ids == [doc_id]
+    if campaign == "dense":
+        dense = col.dense
+        assert dense.n_chunks == n_chunks, "vectors and docstore disagree"
+        assert set(dense._doc_names.tolist()) == stored, "a document is missing from (or extra in) the vectors"
+        assert len(set(dense.chunk_ids.tolist())) == n_chunks, "a passage has two vectors"
     col.close()
     return n_docs
 
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory):
-    """An uninterrupted ingest, and how long it took."""
-    directory = tmp_path_factory.mktemp("reference") / "c"
-    t = time.perf_counter()
-    _, done = run_child(directory, None)
-    assert done
-    return directory, time.perf_counter() - t
+    """An uninterrupted ingest per campaign (made on first use), and how long it took."""
+    made: dict[str, tuple[Path, float]] = {}
+
+    def get(campaign: str) -> tuple[Path, float]:
+        if campaign not in made:
+            directory = tmp_path_factory.mktemp("reference") / campaign
+            t = time.perf_counter()
+            _, done = run_child(directory, None, campaign)
+            assert done
+            made[campaign] = (directory, time.perf_counter() - t)
+        return made[campaign]
+
+    return get
 
 
-def same_as_reference(directory: Path, reference: Path) -> None:
+def same_as_reference(directory: Path, reference: Path, campaign: str) -> None:
     ref, got = Collection.open(reference, readonly=True), Collection.open(directory, readonly=True)
+    n = CAMPAIGNS[campaign][1]
     assert got.store.count_chunks() == ref.store.count_chunks()
-    assert {d for d, _, _ in got.store.list_documents(limit=10**6)} == {d.doc_id for d in synthetic_docs(N_DOCS, seed=7)}
+    assert {d for d, _, _ in got.store.list_documents(limit=10**6)} == {d.doc_id for d in synthetic_docs(n, seed=7)}
     for q in ["protein gene tumor", "quantum photon laser", "markerd77x"]:
         assert ref.lexical.search(q, 20).doc_ids == got.lexical.search(q, 20).doc_ids
+        if campaign == "dense":
+            assert ref.dense.search(q, 20).doc_ids == got.dense.search(q, 20).doc_ids
 
 
-@pytest.mark.timeout(300)
-@pytest.mark.parametrize("fraction", [0.05, 0.25, 0.5, 0.75, 0.95])
-def test_kill_9_during_ingest_loses_nothing_and_resumes(tmp_path, reference, fraction):
-    ref_dir, duration = reference
+@pytest.mark.timeout(600)
+@pytest.mark.parametrize("campaign,fraction", [
+    *(("lexical", f) for f in (0.05, 0.25, 0.5, 0.75, 0.95)),
+    *(("dense", f) for f in (0.15, 0.5, 0.85)),
+])
+def test_kill_9_during_ingest_loses_nothing_and_resumes(tmp_path, reference, campaign, fraction):
+    ref_dir, duration = reference(campaign)
     directory = tmp_path / "c"
-    committed, _ = run_child(directory, duration * fraction)
-    check_invariants(directory, committed)
-    more, _ = run_child(directory, duration * 0.3)  # killed again while resuming
-    check_invariants(directory, committed + more)
-    _, done = run_child(directory, None)
+    committed, _ = run_child(directory, duration * fraction, campaign)
+    check_invariants(directory, committed, campaign)
+    more, _ = run_child(directory, duration * 0.3, campaign)  # killed again while resuming
+    check_invariants(directory, committed + more, campaign)
+    _, done = run_child(directory, None, campaign)
     assert done
-    assert check_invariants(directory, committed + more) == N_DOCS
-    same_as_reference(directory, ref_dir)
+    assert check_invariants(directory, committed + more, campaign) == CAMPAIGNS[campaign][1]
+    same_as_reference(directory, ref_dir, campaign)

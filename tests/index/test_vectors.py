@@ -1,0 +1,122 @@
+"""Vector store: quantisation by hand, consistency with the docstore, damage detection."""
+
+import shutil
+
+import numpy as np
+import pytest
+from fake_encoder import HashEncoder
+from support import synthetic_docs
+
+from sleuth.errors import CollectionError
+from sleuth.index import vectors
+from sleuth.index.vectors import DenseIndex, hamming, pack_signs, quantize_int8
+from sleuth.store.docstore import DocStore
+from sleuth.store.collection import Collection
+from sleuth.config import Settings
+from sleuth.types import Document
+
+QUERIES = ["protein gene tumor", "quantum photon laser", "graph retrieval ranking", "markerd3x"]
+
+
+def test_int8_quantisation_by_hand():
+    m = np.array([[0.5, -0.25, 0.0], [0.0, 0.0, 0.0]], np.float32)
+    q, s = quantize_int8(m)
+    assert q.tolist() == [[127, -64, 0], [0, 0, 0]]  # -0.25 / (0.5/127) = -63.5 -> -64 (round half to even)
+    assert s[0] == pytest.approx(0.5 / 127) and s[1] == 1.0
+    rng = np.random.default_rng(0)
+    v = rng.normal(size=(50, 384)).astype(np.float32)
+    q, s = quantize_int8(v)
+    assert np.abs(q * s[:, None] - v).max() <= s.max() / 2 + 1e-6
+
+
+def test_binary_signs_and_hamming_by_hand():
+    m = np.array([[1, -1, 1, -1, 0, 0, 0, 0, 1], [-1, -1, -1, -1, -1, -1, -1, -1, -1]], np.float32)
+    packed = pack_signs(m)
+    assert packed.tolist() == [[0b10100000, 0b10000000], [0, 0]]
+    assert hamming(packed, packed[0]).tolist() == [0, 3]
+
+
+def dense_rankings(store_dir, encoder, fmt="float32"):
+    store = DocStore(store_dir / "docs.sqlite", readonly=True)
+    idx = DenseIndex.load(store_dir / "vectors", store, encoder, fmt)
+    out = {q: idx.search(q, 10).doc_ids for q in QUERIES}
+    store.close()
+    return out, idx
+
+
+def ingest(directory, docs_batches, deletes=(), encoder=None):
+    encoder = encoder or HashEncoder()
+    col = Collection.create(directory, Settings(encoder="none"))
+    for batch in docs_batches:
+        col.ingest(batch)
+        vectors.flush(directory / "vectors", col.store, encoder)
+    if deletes:
+        col.delete(deletes)
+        vectors.flush(directory / "vectors", col.store, encoder)
+    col.close()
+    return encoder
+
+
+def test_incremental_vectors_equal_a_fresh_build(tmp_path):
+    a, b = synthetic_docs(40, seed=1), synthetic_docs(30, seed=2, prefix="e")
+    changed = [Document(d.doc_id, d.text + " quantum laser", d.title) for d in a[:4]]
+    enc = ingest(tmp_path / "inc", [a, b, changed], deletes=[d.doc_id for d in b[:8]])
+    ingest(tmp_path / "fresh", [[*changed, *a[4:], *b[8:]]])
+    got, idx = dense_rankings(tmp_path / "inc", enc)
+    want, _ = dense_rankings(tmp_path / "fresh", enc)
+    assert got == want
+    assert idx.n_chunks == DocStore(tmp_path / "inc" / "docs.sqlite").count_chunks()
+
+
+def test_quantised_formats_agree_with_float32(tmp_path):
+    enc = ingest(tmp_path / "c", [synthetic_docs(80)])
+    exact, _ = dense_rankings(tmp_path / "c", enc, "float32")
+    for fmt in ("int8", "binary"):
+        got, idx = dense_rankings(tmp_path / "c", enc, fmt)
+        for q in QUERIES:
+            assert got[q][0] == exact[q][0], (fmt, q)
+            assert len(set(got[q]) & set(exact[q])) >= 8
+    assert dense_rankings(tmp_path / "c", enc, "binary")[1].bytes_per_passage() == 8  # 64 dims / 8
+
+
+def test_reader_embeds_what_the_writer_did_not_persist(tmp_path):
+    enc = ingest(tmp_path / "c", [synthetic_docs(20)])
+    want, _ = dense_rankings(tmp_path / "c", enc)
+    shutil.rmtree(tmp_path / "c" / "vectors")
+    (tmp_path / "c" / "vectors").mkdir()
+    got, _ = dense_rankings(tmp_path / "c", enc)
+    assert got == want
+
+
+def test_segments_are_written_every_segment_rows_and_merged(tmp_path, monkeypatch):
+    monkeypatch.setattr(vectors, "SEGMENT_ROWS", 5)
+    monkeypatch.setattr(vectors, "MAX_SEGMENTS", 3)
+    enc = ingest(tmp_path / "c", [synthetic_docs(12), synthetic_docs(12, prefix="e")])
+    manifest = vectors.read_manifest(tmp_path / "c" / "vectors")
+    assert len(manifest["segments"]) <= 3
+    assert sum(e["rows"] for e in manifest["segments"]) == 24
+    fresh = ingest(tmp_path / "f", [[*synthetic_docs(12), *synthetic_docs(12, prefix="e")]])
+    assert dense_rankings(tmp_path / "c", enc)[0] == dense_rankings(tmp_path / "f", fresh)[0]
+
+
+@pytest.mark.parametrize("damage", ["flip", "truncate", "delete"])
+@pytest.mark.parametrize("kind", ["f32", "ids", "docs"])
+def test_damaged_vector_files_are_detected_and_named(tmp_path, damage, kind):
+    enc = ingest(tmp_path / "c", [synthetic_docs(10)])
+    path = next((tmp_path / "c" / "vectors").glob(f"vec-*.{kind}.npy"))
+    data = bytearray(path.read_bytes())
+    if damage == "flip":
+        data[-3] ^= 0xFF
+        path.write_bytes(bytes(data))
+    elif damage == "truncate":
+        path.write_bytes(bytes(data[: len(data) // 2]))
+    else:
+        path.unlink()
+    with pytest.raises(CollectionError, match=rf"{path.name}.*(damaged|missing).*sleuth doctor --repair"):
+        dense_rankings(tmp_path / "c", enc)
+
+
+def test_opening_with_another_model_is_a_clear_error(tmp_path):
+    ingest(tmp_path / "c", [synthetic_docs(5)])
+    with pytest.raises(CollectionError, match="was embedded with test-hash-64 .* but the encoder now is other-model"):
+        dense_rankings(tmp_path / "c", HashEncoder("other-model", "f" * 16))
