@@ -2,16 +2,17 @@
 
     python benchmarks/check_regressions.py [--data-root ../shared/data] [--only bm25] [--update]
 
-Each YAML file names a pipeline, a qrels split, a tolerance and, per dataset, the expected figures.
-A figure below expected - tolerance fails the check (exit status 1). Datasets missing under
---data-root are reported as skipped. ``--update`` rewrites the expected figures from this run
-(review the diff before committing it).
+Each YAML file names a qrels split, a tolerance and, per dataset, the expected figures of each
+pipeline; the pipelines of one dataset share one index (built once). A figure below
+expected - tolerance fails the check (exit status 1). Datasets missing under --data-root are
+reported as skipped. ``--update`` rewrites the expected figures from this run (review the diff).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+import tempfile
 from pathlib import Path
 
 import yaml
@@ -19,7 +20,9 @@ import yaml
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import SHARED  # noqa: E402
 
+from sleuth.config import Settings  # noqa: E402
 from sleuth.evaluate.experiment import run_beir  # noqa: E402
+from sleuth.retrieve import get_pipeline  # noqa: E402
 
 HERE = Path(__file__).resolve().parent / "regressions"
 
@@ -27,18 +30,22 @@ HERE = Path(__file__).resolve().parent / "regressions"
 def check_file(path: Path, data_root: Path, update: bool) -> tuple[list[list[str]], int]:
     spec = yaml.safe_load(path.read_text())
     rows, failures = [], 0
-    for dataset, expected in spec["datasets"].items():
+    for dataset, by_pipeline in spec["datasets"].items():
         data = data_root / dataset
         if not (data / "corpus.jsonl").exists():
-            rows.append([spec["pipeline"], dataset, "-", "-", "-", "skipped (no data)"])
+            rows.append(["-", dataset, "-", "-", "-", "skipped (no data)"])
             continue
-        got = run_beir(data, spec["pipeline"], split=spec.get("split", "test"), metrics=tuple(expected))
-        for metric, want in expected.items():
-            ok = got[metric] >= want - spec["tolerance"]
-            failures += not ok
-            rows.append([spec["pipeline"], dataset, metric, f"{want:.4f}", f"{got[metric]:.4f}", "ok" if ok else "REGRESSION"])
-            if update:
-                expected[metric] = round(got[metric], 4)
+        dense = any(get_pipeline(p).dense for p in by_pipeline)
+        with tempfile.TemporaryDirectory(prefix="sleuth-regress-") as tmp:
+            for pipeline, expected in by_pipeline.items():
+                got = run_beir(data, pipeline, split=spec.get("split", "test"), metrics=tuple(expected),
+                               collection_dir=Path(tmp) / "c", settings=None if dense else Settings(encoder="none"))
+                for metric, want in expected.items():
+                    ok = got[metric] >= want - spec["tolerance"]
+                    failures += not ok
+                    rows.append([pipeline, dataset, metric, f"{want:.4f}", f"{got[metric]:.4f}", "ok" if ok else "REGRESSION"])
+                    if update:
+                        expected[metric] = round(got[metric], 4)
     if update:
         header = "".join(line + "\n" for line in path.read_text().splitlines() if line.startswith("#"))
         path.write_text(header + yaml.safe_dump(spec, sort_keys=False))
@@ -64,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
         rows, n = check_file(f, a.data_root, a.update)
         failures += n
         for r in rows:
-            print("| " + " | ".join(r) + " |")
+            print("| " + " | ".join(r) + " |", flush=True)
     print(f"\n{failures} regression(s)." if failures else "\nNo regression.")
     return 1 if failures else 0
 

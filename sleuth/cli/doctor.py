@@ -13,7 +13,8 @@ from sleuth.store.doctor import diagnose, repair
 
 @click.command()
 @collection_option
-@click.option("--repair", "fix", is_flag=True, help="Rebuild the lexical index from the docstore.")
+@click.option("--repair", "fix", is_flag=True,
+              help="Rebuild damaged derived indexes (lexical segments, vectors) from the docstore, and embed pending passages.")
 @json_option
 @friendly_errors
 def doctor(collection: Path | None, fix: bool, as_json: bool) -> None:

@@ -1,7 +1,8 @@
 """Health checks of a collection directory, and repair of the derived indexes from the docstore.
 
-The docstore is the source of truth; the lexical segments are derived from it, so any damage to
-them is repaired by rebuilding them. Damage to the docstore itself can only be reported.
+The docstore is the source of truth; the lexical segments and the vectors are derived from it, so
+any damage to them is repaired by rebuilding them (re-embedding, for vectors). Damage to the
+docstore itself can only be reported.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from sleuth.errors import SleuthError
-from sleuth.index import lexical
+from sleuth.index import lexical, vectors
 from sleuth.index.segments import read_manifest, read_segment
+from sleuth.index.vectors import read_vector_segment
 from sleuth.store.lock import WriteLock
 from sleuth.store.meta import read_meta
 
@@ -33,7 +35,7 @@ class Report:
 
 def diagnose(directory: Path) -> Report:
     """Check meta.json, the docstore's integrity, and every lexical segment's checksum."""
-    from sleuth.store.collection import DOCSTORE, LEXICAL  # the collection module imports this one's users
+    from sleuth.store.collection import DOCSTORE, LEXICAL, VECTORS  # the collection module imports this one's users
 
     report = Report()
     try:
@@ -65,14 +67,35 @@ def diagnose(directory: Path) -> Report:
         report.add("lexical index", True, detail)
     except SleuthError as exc:
         report.add("lexical index", False, exc.what)
+    if meta["settings"].get("encoder", "minilm") == "none":
+        return report
+    vec = directory / VECTORS
+    try:
+        manifest = read_manifest(vec)
+        for entry in manifest["segments"]:
+            read_vector_segment(vec, entry)
+        model = manifest.get("model") or {}
+        pending = max_chunk - int(manifest["covered"])
+        detail = f"{len(manifest['segments'])} segment(s), checksums ok, model {model.get('id', '-')} ({model.get('checksum', '-')})"
+        if pending > 0:
+            detail += f"; passages after id {manifest['covered']} not embedded yet (the next `sleuth index` embeds them)"
+        report.add("vectors", True, detail)
+    except SleuthError as exc:
+        report.add("vectors", False, exc.what)
     return report
 
 
 def repair(directory: Path) -> Report:
-    """Rebuild the lexical index from the docstore (under the write lock), then diagnose again."""
-    from sleuth.store.collection import LEXICAL, Collection
+    """Rebuild every damaged derived index from the docstore (under the write lock), then diagnose again."""
+    from sleuth.store.collection import LEXICAL, VECTORS, Collection
 
+    broken = {c["check"] for c in diagnose(directory).checks if not c["ok"]}
     with Collection.open(directory) as col, WriteLock(directory):
-        shutil.rmtree(directory / LEXICAL, ignore_errors=True)
-        lexical.flush(directory / LEXICAL, col.store, col.analyzer)
+        if "lexical index" in broken:
+            shutil.rmtree(directory / LEXICAL, ignore_errors=True)
+            lexical.flush(directory / LEXICAL, col.store, col.analyzer)
+        if col.encoder is not None:
+            if "vectors" in broken:
+                shutil.rmtree(directory / VECTORS, ignore_errors=True)
+            vectors.flush(directory / VECTORS, col.store, col.encoder)
     return diagnose(directory)

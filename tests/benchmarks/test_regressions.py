@@ -21,7 +21,7 @@ def write_spec(tmp_path: Path, expected: float) -> Path:
     folder = tmp_path / "reg"
     folder.mkdir()
     spec = yaml.safe_load((ROOT / "tests/data/regressions/fixture.yaml").read_text())
-    spec["datasets"]["beir-mini"]["ndcg@10"] = expected
+    spec["datasets"]["beir-mini"]["bm25"]["ndcg@10"] = expected
     (folder / "fixture.yaml").write_text(yaml.safe_dump(spec))
     return folder
 
@@ -52,4 +52,20 @@ def test_bm25_regressions_on_shared_collections(shared_data):
 def test_bm25_reaches_peer_floors(shared_data):
     spec = yaml.safe_load((ROOT / "benchmarks/regressions/bm25.yaml").read_text())
     for name, floor in PEER_FLOORS.items():
-        assert spec["datasets"][name]["ndcg@10"] >= floor, name
+        assert spec["datasets"][name]["bm25"]["ndcg@10"] >= floor, name
+
+
+@pytest.mark.shared
+def test_default_hybrid_beats_both_halves_on_every_collection(shared_data):
+    """Issue #3: the default hybrid must never be worse than its better half."""
+    lexical = yaml.safe_load((ROOT / "benchmarks/regressions/bm25.yaml").read_text())["datasets"]
+    fused = yaml.safe_load((ROOT / "benchmarks/regressions/hybrid.yaml").read_text())["datasets"]
+    for name, figures in fused.items():
+        best_half = max(lexical[name]["bm25"]["ndcg@10"], figures["dense"]["ndcg@10"])
+        assert figures["hybrid"]["ndcg@10"] >= best_half, name
+
+
+@pytest.mark.shared
+@pytest.mark.timeout(1800)
+def test_dense_and_hybrid_regressions_on_shared_collections(shared_data):
+    assert check_regressions.main(["--data-root", str(shared_data), "--only", "hybrid"]) == 0
