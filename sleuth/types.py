@@ -54,3 +54,42 @@ class Hit:
 
 Ranking = dict[str, list[Hit]]
 """query id -> hits, best first."""
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A numbered context passage an answer cites: ``[n]`` in the text -> an exact document span."""
+
+    n: int
+    doc_id: str
+    chunk_id: str
+    start: int
+    end: int
+    title: str = ""
+    quote: str = ""
+    """The cited characters: ``document.text[start:end]``."""
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    text: str
+    citations: tuple[int, ...]
+    supported: bool
+    support: float
+    """How strongly the cited passages support the sentence (0..1; see :mod:`sleuth.rag.support`)."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    citations: tuple[Citation, ...] = ()
+    sentences: tuple[AnswerSentence, ...] = ()
+    abstained: bool = False
+    reader: str = ""
+    timings_ms: dict[str, float] = field(default_factory=dict)
+    from_memory: bool = False
+    memory_question: str = ""
+    """When served from memory: the earlier question whose answer this is."""
+    rejected_citations: tuple[int, ...] = ()
+    """[n] markers the generator wrote that pointed at no context passage (removed from the text)."""

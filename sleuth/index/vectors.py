@@ -263,6 +263,12 @@ class DenseIndex:
         scores[cand] = np.asarray(self._f32[cand] @ q, dtype=np.float64)  # sorted rows read the mmap in order
         return scores
 
+    def vectors_for(self, chunk_ids: list[int]) -> np.ndarray:
+        """The float32 vectors of the given chunk row ids (all must be live)."""
+        if not hasattr(self, "_row_of"):
+            self._row_of = {int(c): i for i, c in enumerate(self.chunk_ids.tolist())}
+        return np.asarray(self._f32[[self._row_of[int(c)] for c in chunk_ids]], dtype=np.float32)
+
     def search_vector(self, q: np.ndarray, k: int) -> DenseResult:
         if not self.n_chunks or k <= 0:
             return DenseResult([], np.zeros(0), np.zeros(0, np.int64))

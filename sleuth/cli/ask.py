@@ -1,0 +1,65 @@
+"""``sleuth ask``: an answer whose every sentence cites the passage it rests on."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+from rich.text import Text
+
+from sleuth.cli.common import collection_option, err, friendly_errors, json_option, out, print_json, resolve
+from sleuth.rag.pipeline import Asker, AskOptions
+from sleuth.store.collection import Collection
+
+
+@click.command()
+@click.argument("question")
+@click.option("--generator", "-g", envvar="SLEUTH_GENERATOR", default=None,
+              help="none (extractive, the default) | smollm2 | gguf:/path/model.gguf | openai:http://127.0.0.1:8080/v1. "
+                   "Also $SLEUTH_GENERATOR.")
+@click.option("--model", default=None, help="Model name to request from an OpenAI-compatible server.")
+@click.option("-k", "k", type=click.IntRange(1, 50), default=5, show_default=True, help="Passages given to the reader.")
+@click.option("--rewrite/--no-rewrite", default=False, show_default=True, help="Also search rewritten queries (PRF, or the generator's paraphrases).")
+@click.option("--filter/--no-filter", "filter_", default=True, show_default=True, help="Drop passages that do not bear on the question.")
+@click.option("--memory/--no-memory", default=True, show_default=True, help="Reuse answers to earlier (paraphrased) questions.")
+@collection_option
+@json_option
+@friendly_errors
+def ask(question: str, generator: str | None, model: str | None, k: int, rewrite: bool, filter_: bool, memory: bool,
+        collection: Path | None, as_json: bool) -> None:
+    """Answer QUESTION from the collection, citing the exact passages.
+
+    Without --generator the answer is extractive: the passages' own best sentences, so every
+    citation is an exact span. With a generator, sleuth checks every [n] the model writes: markers
+    pointing at no passage are removed, and sentences their passages do not support are flagged.
+    When the collection does not hold the answer, sleuth says so instead of guessing.
+    """
+    from sleuth.rag.backends import get_generator
+
+    gen = get_generator(generator, model=model)
+    with Collection.open(resolve(collection), readonly=True) as col:
+        asker = Asker(col, gen, AskOptions(k=k, rewrite=rewrite, filter=filter_, memory=memory))
+        streaming = gen is not None and not as_json and sys.stdout.isatty()
+        answer = asker.ask(question, on_token=(lambda s: out.print(s, end="")) if streaming else None)
+        asker.close()
+    if as_json:
+        d = asdict(answer)
+        print_json(d)
+        return
+    if streaming:
+        out.print()
+        out.print("[dim]checked:[/]")
+    out.print(Text(answer.text, style="bold" if not answer.abstained else "yellow"))
+    flagged = [s for s in answer.sentences if not s.supported]
+    for s in flagged:
+        out.print(Text(f"  ⚠ not supported by its citations ({s.support:.0%} of its terms found): {s.text}", style="red"))
+    if answer.rejected_citations:
+        out.print(Text(f"  ⚠ removed citations to passages that were not given: {sorted(set(answer.rejected_citations))}", style="red"))
+    for c in answer.citations:
+        out.print(Text.assemble((f"[{c.n}] ", "bold"), (c.title or c.doc_id, "cyan"),
+                                (f"  {c.doc_id} chars {c.start}-{c.end}", "dim")))
+        out.print(Text(f"    “{c.quote}”"), soft_wrap=True)
+    source = "memory" if answer.from_memory else answer.reader
+    err.print(f"[dim]{source}; " + ", ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items()) + "[/]")
