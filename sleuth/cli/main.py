@@ -8,7 +8,7 @@ import click
 
 from sleuth import __version__
 from sleuth.cli import eval as eval_cmd
-from sleuth.cli import ask, doctor, index, manage, search
+from sleuth.cli import answers, ask, doctor, index, manage, search
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -30,6 +30,7 @@ def cli() -> None:
 cli.add_command(index.index)
 cli.add_command(search.search)
 cli.add_command(ask.ask)
+cli.add_command(answers.eval_answers)
 cli.add_command(eval_cmd.eval_)
 cli.add_command(manage.stats)
 cli.add_command(manage.rm)

@@ -2,6 +2,7 @@
 
 An entry is served for a new question q only if all of these hold:
 
+0. The same question up to case, spacing and end punctuation: served without embedding it.
 1. cos(e(q), e(q_entry)) >= threshold_entry. Each entry has its own threshold: it starts at ``BASE``
    and is raised above the similarity of every stored question whose answer cites other documents
    (+ ``MARGIN``), so two close questions with different answers can never be confused; the
@@ -55,6 +56,7 @@ def same_meaning_guard(a: str, b: str, analyzer: Analyzer) -> bool:
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS entries (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
+    key TEXT NOT NULL,
     question TEXT NOT NULL,
     vector BLOB NOT NULL,
     answer TEXT NOT NULL,
@@ -62,7 +64,13 @@ CREATE TABLE IF NOT EXISTS entries (
     threshold REAL NOT NULL,
     hits INTEGER NOT NULL DEFAULT 0
 );
+CREATE INDEX IF NOT EXISTS entries_key ON entries(key);
 """
+
+
+def exact_key(question: str) -> str:
+    """The question up to case, spacing and end punctuation: a repeat is found without embedding it."""
+    return " ".join(question.lower().split()).strip(" ?!.")
 
 
 def _answer_to_json(a: Answer) -> str:
@@ -87,6 +95,8 @@ class Memory:
     def __init__(self, path: Path, analyzer: Analyzer, store: DocStore) -> None:
         self.db = sqlite3.connect(path, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
+        # A cache, not a record: losing the last entries in a power cut is fine, an fsync per hit is not.
+        self.db.execute("PRAGMA synchronous=NORMAL")
         self.db.executescript(SCHEMA)
         self.analyzer, self.store = analyzer, store
         self._lock = threading.Lock()
@@ -97,6 +107,22 @@ class Memory:
     def _rows(self) -> list[tuple[int, str, np.ndarray, str, dict[str, str], float]]:
         rows = self.db.execute("SELECT id, question, vector, answer, docs, threshold FROM entries").fetchall()
         return [(i, q, np.frombuffer(v, np.float32), a, json.loads(d), t) for i, q, v, a, d, t in rows]
+
+    def _serve(self, i: int, stored_question: str, a: str, docs: dict[str, str]) -> Answer | None:
+        if self.store.hashes(docs) != docs:  # a cited document changed or was deleted since
+            with self.db:
+                self.db.execute("DELETE FROM entries WHERE id = ?", (i,))
+            return None
+        with self.db:
+            self.db.execute("UPDATE entries SET hits = hits + 1 WHERE id = ?", (i,))
+        return _answer_from_json(a, stored_question)
+
+    def lookup_exact(self, question: str) -> Answer | None:
+        """A stored answer to the same question (up to case and spacing): no embedding needed."""
+        with self._lock:
+            row = self.db.execute("SELECT id, question, answer, docs FROM entries WHERE key = ? ORDER BY id DESC LIMIT 1",
+                                  (exact_key(question),)).fetchone()
+            return None if row is None else self._serve(row[0], row[1], row[2], json.loads(row[3]))
 
     def lookup(self, question: str, vector: np.ndarray) -> Answer | None:
         """A stored answer that may be served for ``question``, or None."""
@@ -109,14 +135,7 @@ class Memory:
             if best is None:
                 return None
             _, i, stored_question, a, docs = best
-            current = self.store.hashes(docs)
-            if current != docs:  # a cited document changed or was deleted since
-                with self.db:
-                    self.db.execute("DELETE FROM entries WHERE id = ?", (i,))
-                return None
-            with self.db:
-                self.db.execute("UPDATE entries SET hits = hits + 1 WHERE id = ?", (i,))
-            return _answer_from_json(a, stored_question)
+            return self._serve(i, stored_question, a, docs)
 
     def add(self, question: str, vector: np.ndarray, answer: Answer) -> None:
         """Remember an answer; raise the thresholds of close entries whose answers cite other documents."""
@@ -132,8 +151,8 @@ class Memory:
                 if sim + MARGIN > t:
                     self.db.execute("UPDATE entries SET threshold = ? WHERE id = ?", (sim + MARGIN, i))
             self.db.execute(
-                "INSERT INTO entries (question, vector, answer, docs, threshold) VALUES (?, ?, ?, ?, ?)",
-                (question, np.asarray(vector, np.float32).tobytes(), _answer_to_json(answer), json.dumps(hashes), threshold),
+                "INSERT INTO entries (key, question, vector, answer, docs, threshold) VALUES (?, ?, ?, ?, ?, ?)",
+                (exact_key(question), question, np.asarray(vector, np.float32).tobytes(), _answer_to_json(answer), json.dumps(hashes), threshold),
             )
 
     def stats(self) -> dict[str, int]:

@@ -100,6 +100,11 @@ class Asker:
             t[stage] = round((now - clock) * 1e3, 3)
             clock = now
 
+        if o.memory and self.col.encoder is not None:
+            hit = self.memory.lookup_exact(question)
+            if hit is not None:
+                lap("memory")
+                return replace(hit, question=question, timings_ms=t)
         qvec = self._vector(question)
         lap("encode")
         if o.memory and qvec is not None:
