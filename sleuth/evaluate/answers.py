@@ -26,7 +26,7 @@ from typing import Any
 
 from sleuth.evaluate.beir import load_qrels, load_queries
 from sleuth.ingest import read_paths
-from sleuth.rag.pipeline import Asker, AskOptions
+from sleuth.rag.pipeline import FILTER_FLOOR, Asker, AskOptions
 from sleuth.store.collection import Collection
 from sleuth.types import Answer
 
@@ -66,7 +66,7 @@ def _retrieval_only(asker: Asker, question: str, *, rewrite: bool, filter_: bool
     queries = rewrites(asker.col, question, asker.generator) if rewrite else [question]
     passages = asker.retrieve(question, queries, asker._vector(question))
     if filter_:
-        passages = keep_relevant(passages, floor=asker.options.abstain_below)
+        passages = keep_relevant(passages, floor=FILTER_FLOOR)
     return list(dict.fromkeys(p.chunk.doc_id for p in passages))[:3]
 
 

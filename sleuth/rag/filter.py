@@ -4,9 +4,9 @@ A passage is kept when its dense relevance r = cos(e(q), e(p)) satisfies
 
     r >= max(floor, r_best - margin)
 
-i.e. it is close to the best passage of this question and above an absolute floor. The floor is the
-abstention threshold (:data:`sleuth.rag.pipeline.ABSTAIN_BELOW`): below it, a passage is no better than
-an unrelated one (see docs/answers.md for how both were measured). The best passage is always kept.
+i.e. it is close to the best passage of this question and above an absolute floor
+(:data:`sleuth.rag.pipeline.FILTER_FLOOR`, 0.30: the median best relevance of questions from an
+unrelated collection is about that, benchmarks/README.md). The best passage is always kept.
 """
 
 from __future__ import annotations

@@ -4,9 +4,9 @@ An entry is served for a new question q only if all of these hold:
 
 0. The same question up to case, spacing and end punctuation: served without embedding it.
 1. cos(e(q), e(q_entry)) >= threshold_entry. Each entry has its own threshold: it starts at ``BASE``
-   and is raised above the similarity of every stored question whose answer cites other documents
-   (+ ``MARGIN``), so two close questions with different answers can never be confused; the
-   threshold adapts as the memory grows, without training.
+   and is raised above the similarity of every other stored question (+ ``MARGIN``), so a new
+   question is served an entry only if it is closer to that entry than any two different stored
+   questions are to each other; the threshold adapts as the memory grows, without training.
 2. The two questions agree on what embeddings blur: the same numbers, the same negations, and no
    polarity word (increase/decrease, higher/lower, ...) present in one but not the other.
 3. Every document the answer cites is unchanged (content hash); otherwise the entry is dropped.
@@ -138,13 +138,14 @@ class Memory:
             return self._serve(i, stored_question, a, docs)
 
     def add(self, question: str, vector: np.ndarray, answer: Answer) -> None:
-        """Remember an answer; raise the thresholds of close entries whose answers cite other documents."""
+        """Remember an answer; raise the thresholds of every entry close to this question, and its own."""
         docs = sorted({c.doc_id for c in answer.citations})
         hashes = self.store.hashes(docs)
         threshold = BASE
+        key = exact_key(question)
         with self._lock, self.db:
-            for i, _, v, a, other_docs, t in self._rows():
-                if set(other_docs) == set(docs):
+            for i, q, v, a, other_docs, t in self._rows():
+                if exact_key(q) == key:
                     continue
                 sim = float(v @ vector)
                 threshold = max(threshold, sim + MARGIN)

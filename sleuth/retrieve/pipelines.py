@@ -73,8 +73,8 @@ def _prepare_both(col: Collection) -> None:
 
 
 # The default hybrid is an equal-weight convex combination of min-max normalised scores: on all six
-# shared collections it beat both of its halves (by 0.012-0.044 nDCG@10), which neither RRF nor
-# z-score did by as wide a margin (benchmarks/README.md, "Hybrid fusion").
+# shared collections it beat both of its halves, as RRF did and z-score did not, and it beat RRF on
+# five of six (benchmarks/README.md, "Hybrid fusion").
 for _name, _method in (("hybrid", "minmax"), ("hybrid-rrf", "rrf"), ("hybrid-minmax", "minmax"), ("hybrid-zscore", "zscore")):
     PIPELINES.add(_name, Pipeline(_name, _hybrid(_method), prepare=_prepare_both, dense=True))
 
