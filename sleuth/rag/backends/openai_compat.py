@@ -25,6 +25,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -51,7 +52,7 @@ __all__ = [
 START_SERVER = "python -m llama_cpp.server --model M --host 127.0.0.1 --port N"
 #: Longest wait before a retry, whatever Retry-After asks for.
 MAX_WAIT = 60.0
-#: Bytes of an error body kept for the message (servers may send whole HTML pages).
+#: Characters of an error body kept for a message (servers may send whole HTML pages).
 MAX_DETAIL = 300
 
 
@@ -130,7 +131,7 @@ def _content(reply: Any, key: str, url: str) -> str | None:
             f"{url} answered JSON without choices[0].{key}.content: {_snippet(json.dumps(reply))!r}.",
             "Check that the URL is the root of an OpenAI-compatible API (e.g. http://127.0.0.1:8080/v1).",
         )
-    return content
+    return content if isinstance(content, str) else None
 
 
 def stream_pieces(events: Iterable[str], url: str) -> Iterator[str]:
@@ -169,6 +170,15 @@ def _reason(e: OSError, host: str, connect_timeout: float) -> str:
     return e.strerror or str(e) or type(e).__name__
 
 
+@dataclass(frozen=True)
+class _Failure:
+    """An attempt that failed in a way a retry may fix."""
+
+    what: str
+    unreachable: bool  # no connection at all (else: an error answer or a dropped connection)
+    wait: float = 0.0  # the least wait before the next attempt (from Retry-After)
+
+
 class OpenAIGenerator:
     """A chat model behind an OpenAI-compatible HTTP API at ``base_url`` (the root that
     ``/chat/completions`` hangs off, e.g. ``http://127.0.0.1:8080/v1``).
@@ -192,21 +202,23 @@ class OpenAIGenerator:
         backoff: float = 0.5,
     ) -> None:
         parts = urlsplit(base_url.strip())
+        host = parts.hostname or ""
         try:
             port = parts.port
         except ValueError:
             port = -1
-        if parts.scheme not in ("http", "https") or not parts.hostname or port == -1:
+        bad = parts.scheme not in ("http", "https") or not host or port == -1
+        if bad or parts.query or parts.fragment:
             raise ConfigError(
-                f"{base_url!r} is not an http(s) URL.",
+                f"{base_url!r} is not an http(s) URL of an API root"
+                + (" (it has a query string)." if not bad else "."),
                 "Give the root of the API, e.g. openai:http://127.0.0.1:8080/v1.",
             )
         self.base_url = base_url.strip().rstrip("/")
         self._https = parts.scheme == "https"
-        self._host = parts.hostname
+        self._host = host
         self._port = port
         self._prefix = parts.path.rstrip("/")
-        self._query = f"?{parts.query}" if parts.query else ""
         self.timeout = check_number("timeout", timeout, 1e-3, 86400, "120")
         self.connect_timeout = check_number("connect_timeout", connect_timeout, 1e-3, 3600, "5")
         check_int("retries", retries, 0, "2")
@@ -228,9 +240,9 @@ class OpenAIGenerator:
         return http.client.HTTPConnection(self._host, self._port, timeout=self.connect_timeout)
 
     @contextmanager
-    def _open(self, method: str, path: str, body: dict[str, Any] | None) -> Iterator[
-        tuple[str, http.client.HTTPResponse]
-    ]:
+    def _open(
+        self, method: str, path: str, body: dict[str, Any] | None
+    ) -> Iterator[tuple[str, http.client.HTTPResponse]]:
         """Send a request, retrying as the module docstring says; yield ``(url, response)`` of the
         first 2xx answer, and turn timeouts and lost connections while it is read into GeneratorError."""
         url = self.base_url + path
@@ -242,40 +254,18 @@ class OpenAIGenerator:
         for attempt in range(self.retries + 1):
             conn = self._connection()
             try:
-                try:
-                    conn.connect()  # under connect_timeout
-                except ssl.SSLError as e:  # a certificate problem does not go away on retry
-                    raise GeneratorError(f"TLS with {url} failed: {e}.", "Check the URL and certificate.") from e
-                except OSError as e:
-                    failure = f"Could not reach {url}: {_reason(e, self._host, self.connect_timeout)}"
-                    wait = delays[attempt] if attempt < self.retries else 0.0
-                else:
-                    assert conn.sock is not None
-                    conn.sock.settimeout(self.timeout)  # from now on: the read timeout
-                    try:
-                        conn.request(method, self._prefix + path + self._query, payload, headers)
-                        resp = conn.getresponse()
-                    except ConnectionError as e:  # reset or closed before an answer: worth a retry
-                        failure = f"{url} closed the connection ({e or type(e).__name__})"
-                        wait = delays[attempt] if attempt < self.retries else 0.0
-                    else:
-                        if resp.status < 300:
-                            yield url, resp
-                            return
-                        detail = _detail(resp.read(64 * 1024))
-                        self._check_status(url, resp.status, detail, resp.getheader("Location"))
-                        failure = f"{url} answered HTTP {resp.status} ({detail})"
-                        wait = max(
-                            delays[attempt] if attempt < self.retries else 0.0,
-                            retry_after(resp.getheader("Retry-After")),
-                        )
+                outcome = self._attempt(conn, method, path, payload, headers, url)
+                if not isinstance(outcome, _Failure):
+                    yield url, outcome
+                    return
+                failure = outcome
             except TimeoutError:  # while waiting for an answer, or reading it
                 raise GeneratorError(
                     f"No answer from {url} within {self.timeout:g} s.",
                     "The model may be slow or busy: raise timeout= (seconds allowed between two "
                     "received bytes), lower max_tokens, or stream the answer.",
                 ) from None
-            except ConnectionError as e:  # after the answer began: retrying would repeat text
+            except (ConnectionError, http.client.IncompleteRead) as e:  # retrying would repeat text
                 raise GeneratorError(
                     f"{url} closed the connection in the middle of its answer ({e or type(e).__name__}).",
                     "Check the server's log; try again.",
@@ -288,14 +278,45 @@ class OpenAIGenerator:
             finally:
                 conn.close()
             if attempt < self.retries:
-                time.sleep(wait)
+                time.sleep(max(delays[attempt], failure.wait))
         attempts = self.retries + 1
         raise GeneratorError(
-            f"{failure} ({attempts} attempt{'s' if attempts > 1 else ''}).",
-            "Is the server running? Start one with "
-            f"`{START_SERVER}`, or check the host and port (retries= sets how often to try)."
-            if failure.startswith("Could not reach")
+            f"{failure.what} ({attempts} attempt{'s' if attempts > 1 else ''}).",
+            f"Is the server running? Start one with `{START_SERVER}`, or check the host and port "
+            "(retries= sets how often to try)."
+            if failure.unreachable
             else "The server is overloaded or failing: check its log, try again later, or raise retries=.",
+        )
+
+    def _attempt(
+        self,
+        conn: http.client.HTTPConnection,
+        method: str,
+        path: str,
+        payload: bytes | None,
+        headers: dict[str, str],
+        url: str,
+    ) -> http.client.HTTPResponse | _Failure:
+        """One try: the 2xx response, a _Failure worth retrying, or GeneratorError if no retry can help."""
+        try:
+            conn.connect()  # under connect_timeout
+        except ssl.SSLError as e:  # a certificate problem does not go away on retry
+            raise GeneratorError(f"TLS with {url} failed: {e}.", "Check the URL and certificate.") from e
+        except OSError as e:  # refused, unknown host, no route, connect timeout
+            return _Failure(f"Could not reach {url}: {_reason(e, self._host, self.connect_timeout)}", True)
+        assert conn.sock is not None
+        conn.sock.settimeout(self.timeout)  # from now on: the read timeout
+        try:
+            conn.request(method, self._prefix + path, payload, headers)
+            resp = conn.getresponse()
+        except ConnectionError as e:  # reset or closed before any answer
+            return _Failure(f"{url} closed the connection ({e or type(e).__name__})", False)
+        if resp.status < 300:
+            return resp
+        detail = _detail(resp.read(64 * 1024))
+        self._check_status(url, resp.status, detail, resp.getheader("Location"))
+        return _Failure(
+            f"{url} answered HTTP {resp.status} ({detail})", False, retry_after(resp.getheader("Retry-After"))
         )
 
     def _check_status(self, url: str, status: int, detail: str, location: str | None) -> None:
@@ -385,4 +406,6 @@ class OpenAIGenerator:
             try:
                 yield from stream_pieces(sse_data(resp), url)
             except UnicodeDecodeError as e:
-                raise GeneratorError(f"{url} sent a stream that is not UTF-8: {e}.", "Check the server.") from e
+                raise GeneratorError(
+                    f"{url} sent a stream that is not UTF-8: {e}.", "Check the server."
+                ) from e
