@@ -15,6 +15,10 @@ Query-time formats (bytes per passage in memory, 384 dimensions):
 - ``binary``: 48 B; sign bits, Hamming distance picks ``rescore`` x k candidates, which are then
   rescored exactly with the float32 vectors read from the memory-mapped file (binary quantisation
   with rescoring, as in Yamada et al. 2021 / the sentence-transformers quantisation guide).
+
+Search is exact up to ``ANN_THRESHOLD`` passages. Beyond it, candidates come from an approximate HNSW
+graph (usearch; Malkov & Yashunin 2018) built over the live vectors when the index is loaded, and are
+rescored exactly; the graph is derived data and is never written to disk.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from sleuth.store.atomic import atomic_write_bytes, sha256_file
 from sleuth.store.docstore import ChunkRow, DocStore
 
 MAX_SEGMENTS = 16
+ANN_THRESHOLD = 200_000
+"""Passages above which search uses an HNSW graph for candidates instead of scanning every vector."""
 SEGMENT_ROWS = 2048  # a segment is written every this many passages, so a long embed resumes
 FORMATS = ("float32", "int8", "binary")
 
@@ -195,6 +201,15 @@ class DenseResult:
     chunk_ids: np.ndarray
 
 
+def _hnsw(vectors: np.ndarray):  # noqa: ANN202 - usearch.index.Index, imported lazily
+    """An HNSW graph over the rows (keys = row numbers), inner product on normalised vectors."""
+    from usearch.index import Index
+
+    index = Index(ndim=vectors.shape[1], metric="ip", dtype="f32", connectivity=16, expansion_search=128)
+    index.add(np.arange(len(vectors), dtype=np.int64), np.ascontiguousarray(vectors, dtype=np.float32))
+    return index
+
+
 class DenseIndex:
     """Exact dense search over the live chunks, in one of :data:`FORMATS`."""
 
@@ -209,6 +224,7 @@ class DenseIndex:
         self.n_docs = len(names)
         self.one_chunk_per_doc = self.n_docs == len(chunk_ids)
         self._f32 = vectors
+        self._ann = _hnsw(np.asarray(vectors)) if len(chunk_ids) > ANN_THRESHOLD else None
         if fmt == "int8":
             self._q8, self._scale = quantize_int8(np.asarray(vectors))
         elif fmt == "binary":
@@ -252,6 +268,11 @@ class DenseIndex:
         For ``binary``, only the ``rescore * k`` passages nearest in Hamming distance are scored
         (exactly, from the float32 vectors); every other passage scores -inf.
         """
+        if self._ann is not None:
+            scores = np.full(self.n_chunks, -np.inf)
+            found = self._ann.search(q, min(self.n_chunks, self.rescore * k)).keys.astype(np.int64)
+            scores[found] = np.asarray(self._f32[np.sort(found)] @ q, dtype=np.float64)[np.argsort(np.argsort(found))]
+            return scores
         if self.fmt == "float32":
             return np.asarray(self._f32 @ q, dtype=np.float64)
         if self.fmt == "int8":

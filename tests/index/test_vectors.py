@@ -120,3 +120,14 @@ def test_opening_with_another_model_is_a_clear_error(tmp_path):
     ingest(tmp_path / "c", [synthetic_docs(5)])
     with pytest.raises(CollectionError, match="was embedded with test-hash-64 .* but the encoder now is other-model"):
         dense_rankings(tmp_path / "c", HashEncoder("other-model", "f" * 16))
+
+
+def test_beyond_the_threshold_an_hnsw_graph_finds_the_same_neighbours(tmp_path, monkeypatch):
+    enc = ingest(tmp_path / "c", [synthetic_docs(300)])
+    exact, _ = dense_rankings(tmp_path / "c", enc)
+    monkeypatch.setattr(vectors, "ANN_THRESHOLD", 100)
+    approx, idx = dense_rankings(tmp_path / "c", enc)
+    assert idx._ann is not None
+    overlap = [len(set(exact[q]) & set(approx[q])) for q in QUERIES]
+    assert sum(overlap) >= 0.9 * 10 * len(QUERIES), overlap
+    assert all(exact[q][0] == approx[q][0] for q in QUERIES)
