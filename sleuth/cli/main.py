@@ -44,3 +44,7 @@ def main() -> None:
     # unreadable files into clear errors, so those warnings would only be noise on the terminal.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
     cli(prog_name="sleuth")
+
+
+if __name__ == "__main__":
+    main()

@@ -9,13 +9,16 @@ deleted document can never come back from a stale segment.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import scipy.sparse as sp
 
 from sleuth.config import Settings
+from sleuth.errors import CollectionError
 from sleuth.index.bm25 import bm25f_matrix
 from sleuth.index.segments import (
     Segment,
@@ -31,6 +34,7 @@ from sleuth.store.docstore import DocStore
 from sleuth.text import Analyzer
 
 MAX_SEGMENTS = 8
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,19 @@ class LexicalResult:
     doc_ids: list[str]
     scores: np.ndarray
     chunk_ids: np.ndarray  # the best-scoring chunk of each document
+
+
+def retry_if_replaced(directory: Path, attempt: Callable[[], T]) -> T:
+    """Run ``attempt``; if a file it read vanished because a writer published a new manifest (and
+    removed the old segments) meanwhile, try again with the new manifest. Real damage still raises."""
+    for _ in range(5):
+        before = read_manifest(directory)
+        try:
+            return attempt()
+        except CollectionError:
+            if read_manifest(directory) == before:
+                raise
+    return attempt()
 
 
 def _tail(store: DocStore, covered: int, analyzer: Analyzer) -> Segment | None:
@@ -91,13 +108,17 @@ class LexicalIndex:
 
     @classmethod
     def load(cls, directory: Path, store: DocStore, settings: Settings, analyzer: Analyzer) -> LexicalIndex:
-        manifest = read_manifest(directory)
-        segments = [read_segment(directory, e) for e in manifest["segments"]]
-        tail = _tail(store, int(manifest["covered"]), analyzer)
-        if tail is not None:
-            segments.append(tail)
-        merged = merge_segments(segments, store.live_chunk_ids())
-        return cls(merged, settings, analyzer)
+        def attempt() -> LexicalIndex:
+            manifest = read_manifest(directory)
+            segments = [read_segment(directory, e) for e in manifest["segments"]]
+            with store.snapshot():
+                tail = _tail(store, int(manifest["covered"]), analyzer)
+                if tail is not None:
+                    segments.append(tail)
+                merged = merge_segments(segments, store.live_chunk_ids())
+            return cls(merged, settings, analyzer)
+
+        return retry_if_replaced(directory, attempt)
 
     def term_ids(self, query: str) -> list[int]:
         vocab = self.vocab

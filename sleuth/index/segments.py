@@ -8,6 +8,7 @@ Files are ``.npz`` read with ``allow_pickle=False``; each is checksummed in the 
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from dataclasses import dataclass
@@ -145,18 +146,28 @@ def read_segment(directory: Path, entry: dict[str, object]) -> Segment:
                    a["body_len"], a["title_len"])
 
 
+def _digest(manifest: dict[str, object]) -> str:
+    body = {k: v for k, v in manifest.items() if k != "checksum"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()
+
+
 def read_manifest(directory: Path) -> dict[str, object]:
+    """An index's manifest (segments, covered chunk id, ...), verified against its own checksum."""
     path = directory / MANIFEST
     if not path.exists():
         return {"version": 1, "covered": 0, "segments": [], "next": 1}
     try:
-        return json.loads(path.read_text())
-    except (json.JSONDecodeError, UnicodeDecodeError):
+        manifest = json.loads(path.read_text())
+        if not isinstance(manifest, dict) or manifest.get("checksum") != _digest(manifest):
+            raise ValueError("checksum mismatch")
+        return {k: v for k, v in manifest.items() if k != "checksum"}
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
         raise CollectionError(
-            f"Lexical index manifest {path} is damaged.",
+            f"Index manifest {path} is damaged.",
             f"Run `sleuth doctor --repair --collection {directory.parent}` to rebuild it from the docstore.",
         ) from None
 
 
 def write_manifest(directory: Path, manifest: dict[str, object]) -> None:
-    atomic_write_json(directory / MANIFEST, manifest)
+    body = {k: v for k, v in manifest.items() if k != "checksum"}
+    atomic_write_json(directory / MANIFEST, {**body, "checksum": _digest(body)})

@@ -245,14 +245,21 @@ class DenseIndex:
 
     @classmethod
     def load(cls, directory: Path, store: DocStore, encoder: Encoder, fmt: str = "float32") -> DenseIndex:
+        from sleuth.index.lexical import retry_if_replaced
+
+        return retry_if_replaced(directory, lambda: cls._load(directory, store, encoder, fmt))
+
+    @classmethod
+    def _load(cls, directory: Path, store: DocStore, encoder: Encoder, fmt: str) -> DenseIndex:
         manifest = read_manifest(directory)
         _check_model(manifest, encoder, directory)
         parts = [read_vector_segment(directory, e) for e in manifest["segments"]]
-        tail = [c for batch in store.iter_chunks(after=int(manifest["covered"])) for c in batch]
+        with store.snapshot():
+            tail = [c for batch in store.iter_chunks(after=int(manifest["covered"])) for c in batch]
+            live = store.live_chunk_ids()
         if tail:
             parts.append((_embed(tail, encoder, None), np.array([r.id for r in tail], np.int64),
                           np.array([r.doc_id for r in tail], dtype=str)))
-        live = store.live_chunk_ids()
         if len(parts) == 1 and len(parts[0][1]) == len(live) and np.array_equal(parts[0][1], live):
             vecs, ids, docs = parts[0]  # the common case: one segment, nothing deleted; stays mmapped
         else:

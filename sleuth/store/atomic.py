@@ -25,9 +25,9 @@ def fsync_dir(path: Path) -> None:
 
 
 def _disk_error(path: Path, exc: OSError) -> CollectionError:
-    if exc.errno == errno.ENOSPC:
+    if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
         return CollectionError(
-            f"The disk is full while writing {path}.",
+            f"The disk is full (or a file-size or quota limit was reached) while writing {path}.",
             "Free some space and run the same command again; the last committed state is intact.",
         )
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):

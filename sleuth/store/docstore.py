@@ -12,6 +12,7 @@ import json
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -83,6 +84,18 @@ class DocStore:
         self.db.close()
 
     # -- reads -------------------------------------------------------------------------------
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read inside sees one committed state, even while a writer commits (WAL snapshot)."""
+        if self.db.in_transaction:
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.db.execute("ROLLBACK")
 
     def hashes(self, doc_ids: Iterable[str]) -> dict[str, str]:
         ids = list(doc_ids)
@@ -166,6 +179,16 @@ class DocStore:
     ) -> None:
         """Delete ``delete_first`` doc ids, then insert each (document, hash, chunk spans); one transaction."""
         now = time.time()
+        try:
+            self._write_batch(docs, delete_first, now)
+        except sqlite3.OperationalError as exc:
+            raise CollectionError(
+                f"Could not write to the docstore {self.path} ({exc}); nothing of this batch was stored.",
+                "If the disk is full, free some space and run the same command again: it resumes.",
+            ) from None
+
+    def _write_batch(self, docs: list[tuple[Document, str, list[tuple[int, int]]]], delete_first: Iterable[str],
+                     now: float) -> None:
         with self.db:
             for doc_id in delete_first:
                 self.db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))

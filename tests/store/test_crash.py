@@ -5,6 +5,7 @@ documents, vector segments of 64 passages so kills also land between vector writ
 """
 
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -102,4 +103,27 @@ def test_kill_9_during_ingest_loses_nothing_and_resumes(tmp_path, reference, cam
     _, done = run_child(directory, None, campaign)
     assert done
     assert check_invariants(directory, committed + more, campaign) == CAMPAIGNS[campaign][1]
+    same_as_reference(directory, ref_dir, campaign)
+
+
+CAMPAIGN_TRIALS = 50
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+@pytest.mark.parametrize("trial", range(CAMPAIGN_TRIALS))
+def test_crash_campaign(tmp_path, reference, trial):
+    """The slow suite's campaign (make test-slow): 50 seeded random kill points, one in five with vectors."""
+    rng = random.Random(trial)
+    campaign = "dense" if trial % 5 == 4 else "lexical"
+    ref_dir, duration = reference(campaign)
+    directory = tmp_path / "c"
+    committed: list[str] = []
+    for _ in range(rng.randint(1, 3)):  # killed one to three times before it may finish
+        more, _ = run_child(directory, duration * rng.uniform(0.02, 1.0), campaign)
+        committed += more
+        check_invariants(directory, committed, campaign)
+    _, done = run_child(directory, None, campaign)
+    assert done
+    assert check_invariants(directory, committed, campaign) == CAMPAIGNS[campaign][1]
     same_as_reference(directory, ref_dir, campaign)

@@ -3,6 +3,7 @@
 import pytest
 from support import synthetic_docs
 
+from sleuth.errors import CollectionError
 from sleuth.store.collection import Collection
 from sleuth.store.doctor import diagnose, repair
 
@@ -25,8 +26,9 @@ def test_healthy_collection(col_dir):
     assert r.ok and [c["check"] for c in r.checks] == ["meta.json", "docstore", "lexical index", "vectors"]
 
 
-@pytest.mark.parametrize("pattern,check", [("lexical/seg-*.npz", "lexical index"), ("vectors/vec-*.f32.npy", "vectors"),
-                                           ("vectors/vec-*.ids.npy", "vectors"), ("vectors/vec-*.docs.npy", "vectors")])
+@pytest.mark.parametrize("pattern,check", [("lexical/seg-*.npz", "lexical index"), ("lexical/manifest.json", "lexical index"),
+                                           ("vectors/vec-*.f32.npy", "vectors"), ("vectors/vec-*.ids.npy", "vectors"),
+                                           ("vectors/vec-*.docs.npy", "vectors"), ("vectors/manifest.json", "vectors")])
 def test_damage_is_reported_and_repaired(col_dir, pattern, check):
     want = queries(col_dir)
     path = next(col_dir.glob(pattern))
@@ -36,6 +38,8 @@ def test_damage_is_reported_and_repaired(col_dir, pattern, check):
     r = diagnose(col_dir)
     bad = [c for c in r.checks if not c["ok"]]
     assert [c["check"] for c in bad] == [check] and path.name in bad[0]["detail"]
+    with pytest.raises(CollectionError, match=path.name):  # searching says which file, never a wrong answer
+        queries(col_dir)
     assert repair(col_dir).ok
     assert queries(col_dir) == want
 
