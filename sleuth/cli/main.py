@@ -8,7 +8,7 @@ import click
 
 from sleuth import __version__
 from sleuth.cli import eval as eval_cmd
-from sleuth.cli import answers, ask, doctor, index, manage, search
+from sleuth.cli import answers, ask, doctor, index, manage, search, serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -37,6 +37,7 @@ cli.add_command(manage.rm)
 cli.add_command(manage.ls)
 cli.add_command(manage.settings)
 cli.add_command(doctor.doctor)
+cli.add_command(serve.serve)
 
 
 def main() -> None:

@@ -1,0 +1,264 @@
+"""The HTTP API (JSON, described at ``/docs`` and ``/openapi.json``) and the web page, over one collection.
+
+    GET    /api/search?q=&k=&mode=         ranked documents with highlighted snippets
+    POST   /api/ask {"question", "k"}      a cited answer
+    GET    /api/ask/stream?q=&k=           the same as server-sent events: ``token`` events while a
+                                           generator writes, then one ``answer`` event (or ``error``)
+    GET    /api/documents/{doc_id}         a document; ``start``/``end`` mark a span of its text
+    GET    /api/stats                      document and chunk counts, settings
+    POST   /api/documents                  ingest [{"_id", "title", "text", "metadata"}]   (token)
+    DELETE /api/documents/{doc_id}         remove a document                              (token)
+    GET    /                               the page: search as you type, ask with citations
+    GET    /documents/{doc_id}?start=&end= a document with the cited span marked
+
+Every failure answers ``{"error": {"status", "message", "fix"}}``. Write endpoints need
+``Authorization: Bearer <token>``; without a configured token they are disabled.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import os
+import queue
+import threading
+from collections.abc import Iterator
+from contextlib import asynccontextmanager
+from dataclasses import asdict
+from pathlib import Path
+from typing import Annotated, Any
+
+import jinja2
+from fastapi import Body, Depends, FastAPI, Header, Query, Request
+from fastapi.responses import HTMLResponse, StreamingResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, ConfigDict, Field
+
+from sleuth import __version__
+from sleuth.errors import InputError, SleuthError
+from sleuth.server import errors
+from sleuth.server.errors import ERROR_RESPONSES, WRITE_RESPONSES, ApiError
+from sleuth.server.limits import BodyLimit
+from sleuth.server.state import CollectionState
+from sleuth.types import Document, Hit
+
+WEB = Path(__file__).resolve().parents[1] / "web"
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+       "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+# -- request and response models -----------------------------------------------------------------
+
+class AskRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    question: str = Field(..., description="The question, in words.", examples=["How do bees turn nectar into honey?"])
+    k: int = Field(5, ge=1, le=50, description="Passages given to the reader.")
+
+
+class DocumentIn(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, extra="forbid")
+    id: str = Field(..., alias="_id", min_length=1, description="Document id (BEIR `_id`).")
+    title: str = ""
+    text: str = ""
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+def hit_json(h: Hit) -> dict[str, Any]:
+    """One hit exactly as ``sleuth search --json`` prints it."""
+    from sleuth.cli.search import _hit_json
+
+    return _hit_json(h)
+
+
+def sse(event: str, data: Any) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+# -- the application -------------------------------------------------------------------------------
+
+def create_app(
+    collection_dir: Path | str,
+    *,
+    token: str | None = None,
+    max_body: int = 1_000_000,
+    generator: Any = None,
+) -> FastAPI:
+    """A FastAPI app over the collection at ``collection_dir`` (opened read-only for readers).
+
+    ``token`` (else ``$SLEUTH_TOKEN``) enables the write endpoints; ``max_body`` bounds request bodies
+    in bytes; ``generator`` (a :class:`sleuth.rag.backends.Generator`) writes answers, else they are
+    extractive.
+    """
+    state = CollectionState(Path(collection_dir), generator)
+    token = token if token is not None else (os.environ.get("SLEUTH_TOKEN") or None)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> Any:
+        yield
+        state.close()
+
+    app = FastAPI(
+        title="sleuth",
+        version=__version__,
+        description="Search a document collection and get answers that cite the exact passages. "
+                    "Every error has the shape `{\"error\": {\"status\", \"message\", \"fix\"}}`.",
+        lifespan=lifespan,
+    )
+    app.state.sleuth = state
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(WEB / "templates"), autoescape=True,
+                             undefined=jinja2.StrictUndefined)
+    templates = Jinja2Templates(env=env)
+
+    def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
+        resp = templates.TemplateResponse(request, name, {"version": __version__, **context}, status_code=status)
+        resp.headers["Content-Security-Policy"] = CSP
+        return resp
+
+    def error_page(request: Request, status: int, message: str, fix: str) -> HTMLResponse:
+        return page(request, "error.html", status, status_code=status, message=message, fix=fix)
+
+    errors.install(app, error_page)
+    app.add_middleware(BodyLimit, max_body=max_body)
+
+    @app.middleware("http")
+    async def headers(request: Request, call_next: Any) -> Any:
+        resp = await call_next(request)
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("Referrer-Policy", "no-referrer")
+        return resp
+
+    app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+
+    def require_token(authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> None:
+        if token is None:
+            raise ApiError(403, "Write endpoints are disabled: this server was started without a token.",
+                           "Restart it with `sleuth serve --token SECRET` (or set $SLEUTH_TOKEN), then send "
+                           "`Authorization: Bearer SECRET`.")
+        scheme, _, given = (authorization or "").partition(" ")
+        if not authorization or scheme.lower() != "bearer" or not given.strip():
+            raise ApiError(401, "This endpoint needs a bearer token.", "", {"WWW-Authenticate": "Bearer"})
+        if not hmac.compare_digest(given.strip().encode(), token.encode()):
+            raise ApiError(403, "The bearer token is wrong.")
+
+    # -- JSON API --------------------------------------------------------------------------------
+
+    @app.get("/api/search", tags=["read"], responses=ERROR_RESPONSES, summary="Search")
+    def api_search(
+        q: Annotated[str, Query(description="The query.", max_length=10_000)],
+        k: Annotated[int, Query(ge=1, le=1000, description="How many documents.")] = 10,
+        mode: Annotated[str | None, Query(description="Retrieval pipeline (default: the collection's).")] = None,
+    ) -> dict[str, Any]:
+        """Ranked documents, each with its best passage and a snippet; `highlights` are character
+        ranges of matched words inside `snippet` (the same JSON as `sleuth search --json`)."""
+        mode, hits = state.search(q, k, mode)
+        return {"query": q, "mode": mode, "hits": [hit_json(h) for h in hits]}
+
+    @app.post("/api/ask", tags=["read"], responses=ERROR_RESPONSES, summary="Ask")
+    def api_ask(req: AskRequest) -> dict[str, Any]:
+        """An answer whose sentences cite numbered passages: `citations[n]` gives the document id and the
+        exact character span (`start`, `end`, `quote`). When the collection does not hold the answer,
+        `abstained` is true."""
+        return asdict(state.ask(req.question, req.k))
+
+    @app.get("/api/ask/stream", tags=["read"], responses=ERROR_RESPONSES, summary="Ask, streamed",
+             response_class=StreamingResponse)
+    def api_ask_stream(
+        q: Annotated[str, Query(description="The question.", max_length=10_000)],
+        k: Annotated[int, Query(ge=1, le=50)] = 5,
+    ) -> StreamingResponse:
+        """Server-sent events: `token` events (`{"text": ...}`) while a generator writes, then one
+        `answer` event with the whole answer as in `POST /api/ask`, or one `error` event with the error
+        shape. With the extractive reader there is only the `answer` event."""
+        from sleuth.store.collection import check_query
+
+        check_query(q)  # a bad question is a plain 422, before the stream starts
+        events: queue.Queue[tuple[str, Any]] = queue.Queue()
+
+        def work() -> None:
+            try:
+                answer = state.ask(q, k, on_token=lambda s: events.put(("token", {"text": s})))
+                events.put(("answer", asdict(answer)))
+            except SleuthError as exc:
+                events.put(("error", errors.body(errors.status_of(exc), exc.what, exc.fix)))
+            except Exception as exc:  # noqa: BLE001 - reported to the client, logged here
+                errors.log.exception("ask stream failed")
+                events.put(("error", errors.body(500, f"Internal error ({type(exc).__name__}).")))
+            events.put(("end", None))
+
+        threading.Thread(target=work, name="sleuth-ask", daemon=True).start()
+
+        def stream() -> Iterator[str]:
+            while True:
+                event, data = events.get()
+                if event == "end":
+                    return
+                yield sse(event, data)
+
+        return StreamingResponse(stream(), media_type="text/event-stream",
+                                 headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+    def load_document(doc_id: str, start: int | None, end: int | None) -> tuple[Document, dict[str, Any] | None]:
+        doc = state.document(doc_id)
+        if doc is None:
+            raise ApiError(404, f"No document with id {doc_id!r}.", "Search for it with /api/search?q=...")
+        if (start is None) != (end is None):
+            raise InputError("Give both start and end to mark a span, or neither.", "Add the missing one.")
+        span = None
+        if start is not None and end is not None:
+            if not 0 <= start <= end <= len(doc.text):
+                raise InputError(f"The span {start}-{end} is outside the document (0-{len(doc.text)}).",
+                                 "Use the start and end of a citation or a search hit's passage.")
+            span = {"start": start, "end": end, "text": doc.text[start:end]}
+        return doc, span
+
+    @app.get("/api/documents/{doc_id:path}", tags=["read"], responses=ERROR_RESPONSES, summary="A document")
+    def api_document(
+        doc_id: str,
+        start: Annotated[int | None, Query(ge=0, description="Start of a span to mark (character offset).")] = None,
+        end: Annotated[int | None, Query(ge=0, description="End of the span (exclusive).")] = None,
+    ) -> dict[str, Any]:
+        """The document's text, title and metadata; with `start` and `end`, `span` holds the marked text."""
+        doc, span = load_document(doc_id, start, end)
+        return {"doc_id": doc.doc_id, "title": doc.title, "text": doc.text, "source": doc.source,
+                "metadata": doc.metadata, "span": span}
+
+    @app.get("/api/stats", tags=["read"], summary="Collection statistics")
+    def api_stats() -> dict[str, Any]:
+        """Document and chunk counts, size on disk, format version and settings."""
+        return state.stats()
+
+    @app.post("/api/documents", tags=["write"], responses=WRITE_RESPONSES, summary="Add documents",
+              dependencies=[Depends(require_token)])
+    def api_ingest(docs: Annotated[list[DocumentIn], Body(max_length=100_000)]) -> dict[str, Any]:
+        """Add or update documents (needs `Authorization: Bearer <token>`). Unchanged documents are
+        skipped, changed ones re-indexed; readers see the result as soon as this returns."""
+        summary = state.ingest([Document(d.id, d.text, d.title, "api", d.metadata) for d in docs])
+        return {**summary.to_dict(), "documents": state.col.store.count_documents()}
+
+    @app.delete("/api/documents/{doc_id:path}", tags=["write"], responses=WRITE_RESPONSES,
+                summary="Remove a document", dependencies=[Depends(require_token)])
+    def api_delete(doc_id: str) -> dict[str, Any]:
+        """Remove one document and its passages (needs `Authorization: Bearer <token>`)."""
+        if state.delete(doc_id) == 0:
+            raise ApiError(404, f"No document with id {doc_id!r}.", "Nothing was deleted.")
+        return {"deleted": doc_id, "documents": state.col.store.count_documents()}
+
+    # -- HTML ------------------------------------------------------------------------------------
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def home(request: Request) -> HTMLResponse:
+        s = state.stats()
+        return page(request, "index.html", documents=s["documents"], collection=Path(s["collection"]).name)
+
+    @app.get("/documents/{doc_id:path}", response_class=HTMLResponse, include_in_schema=False)
+    def document_page(request: Request, doc_id: str, start: int | None = None, end: int | None = None) -> HTMLResponse:
+        doc, span = load_document(doc_id, start, end)
+        if span is None:
+            parts = (doc.text, "", "")
+        else:
+            parts = (doc.text[: span["start"]], span["text"], doc.text[span["end"]:])
+        return page(request, "document.html", doc=doc, before=parts[0], cited=parts[1], after=parts[2],
+                    span=span, metadata=json.dumps(doc.metadata, ensure_ascii=False, indent=2) if doc.metadata else "")
+
+    return app
