@@ -21,10 +21,12 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1")
               help="Answer generator, as for `sleuth ask` (default: extractive). Also $SLEUTH_GENERATOR.")
 @click.option("--model", default=None, help="Model name to request from an OpenAI-compatible server.")
 @click.option("--max-body", type=click.IntRange(1), default=1_000_000, show_default=True, help="Largest request body in bytes.")
+@click.option("--reports", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Also serve this folder of evaluation reports (from `sleuth eval ... --report DIR`) at /reports/.")
 @collection_option
 @friendly_errors
 def serve(host: str, port: int, token: str | None, generator: str | None, model: str | None, max_body: int,
-          collection: Path | None) -> None:
+          reports: Path | None, collection: Path | None) -> None:
     """Serve the collection: a search and ask page at / and a JSON API described at /docs.
 
     Binds to 127.0.0.1 unless --host says otherwise. Stop with Ctrl-C.
@@ -35,7 +37,7 @@ def serve(host: str, port: int, token: str | None, generator: str | None, model:
     from sleuth.server import create_app
 
     gen = get_generator(generator, model=model)
-    app = create_app(resolve(collection), token=token, max_body=max_body, generator=gen)
+    app = create_app(resolve(collection), token=token, max_body=max_body, generator=gen, reports_dir=reports)
     if host not in LOOPBACK:
         err.print(f"[yellow]warning:[/] listening on {host}: other machines can read this collection"
                   + ("" if token is None else " and, with the token, change it") + ".")

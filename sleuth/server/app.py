@@ -83,12 +83,14 @@ def create_app(
     token: str | None = None,
     max_body: int = 1_000_000,
     generator: Any = None,
+    reports_dir: Path | str | None = None,
 ) -> FastAPI:
     """A FastAPI app over the collection at ``collection_dir`` (opened read-only for readers).
 
     ``token`` (else ``$SLEUTH_TOKEN``) enables the write endpoints; ``max_body`` bounds request bodies
     in bytes; ``generator`` (a :class:`sleuth.rag.backends.Generator`) writes answers, else they are
-    extractive.
+    extractive. ``reports_dir`` (a folder of ``sleuth eval ... --report`` outputs) is served read-only
+    at ``/reports/``, so a group can look at its evaluation reports beside the search page.
     """
     state = CollectionState(Path(collection_dir), generator)
     token = token if token is not None else (os.environ.get("SLEUTH_TOKEN") or None)
@@ -129,6 +131,8 @@ def create_app(
         return resp
 
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
+    if reports_dir is not None:
+        app.mount("/reports", StaticFiles(directory=Path(reports_dir), html=True), name="reports")
 
     def require_token(authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> None:
         if token is None:

@@ -210,3 +210,15 @@ def test_html_pages_escape_document_text(writer):
     assert page.status_code == 200 and "script-src 'self'" in page.headers["content-security-policy"]
     missing = writer.get("/documents/none", headers={"accept": "text/html"})
     assert missing.status_code == 404 and "text/html" in missing.headers["content-type"]
+
+
+def test_evaluation_reports_are_served_when_a_folder_is_given(built_collection, tmp_path):
+    reports = tmp_path / "reports"
+    (reports / "scifact").mkdir(parents=True)
+    (reports / "scifact" / "index.html").write_text("<h1>nDCG@10 table</h1><img src='data:image/png;base64,AAAA'>")
+    with TestClient(create_app(built_collection, reports_dir=reports)) as c:
+        r = c.get("/reports/scifact/")
+        assert r.status_code == 200 and "nDCG@10 table" in r.text
+        assert c.get("/reports/nothing-here.html").status_code == 404
+    with TestClient(create_app(built_collection)) as c:
+        assert c.get("/reports/scifact/").status_code == 404
