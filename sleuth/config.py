@@ -19,7 +19,7 @@ def _opt(default: Any, help: str) -> Any:
 
 @dataclass(frozen=True)
 class Settings:
-    chunker: str = _opt("sentence", "How documents are cut into passages: sentence | fixed.")
+    chunker: str = _opt("sentence", "How documents are cut into passages: sentence | fixed | recursive | semantic.")
     chunk_size: int = _opt(200, "Maximum passage length, in words.")
     chunk_overlap: int = _opt(0, "Words shared by consecutive passages (fixed) or sentences carried over (sentence).")
     stemmer: str = _opt("english", "Snowball stemmer language, or none.")

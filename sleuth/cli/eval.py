@@ -1,17 +1,25 @@
-"""``sleuth eval``: retrieval quality and speed on a BEIR-layout directory."""
+"""``sleuth eval``: retrieval quality and speed on a BEIR-layout directory; ``sleuth eval chunking``.
+
+``eval`` is a group whose default subcommand is ``retrieval``: ``sleuth eval DATA_DIR ...`` is
+``sleuth eval retrieval DATA_DIR ...``. (A data directory literally named ``chunking`` or
+``retrieval`` must be written ``./chunking``.)
+"""
 
 from __future__ import annotations
 
+import shlex
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from sleuth.cli.common import err, friendly_errors, json_option, out, print_json
-from sleuth.evaluate.experiment import run_beir
 from sleuth.config import Settings
+from sleuth.errors import InputError
+from sleuth.evaluate.experiment import run_beir
 from sleuth.retrieve import PIPELINES, get_pipeline
 
 _LABELS = [
@@ -19,9 +27,44 @@ _LABELS = [
     ("build_s", "build s"), ("qps", "queries/s"), ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms"),
     ("index_bytes", "index bytes"), ("peak_rss_mb", "peak RSS MB"),
 ]
+_TESTS = ("randomization", "ttest", "wilcoxon")
+DEFAULT = "retrieval"
 
 
-@click.command("eval")
+class _EvalGroup(click.Group):
+    """A group that runs its default subcommand when the first argument names no subcommand."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        ctx.meta["sleuth.eval.argv"] = list(args)  # for the "command" line of reports
+        if not args or args[0] not in self.commands:
+            args = [DEFAULT, *args]
+        return super().parse_args(ctx, args)
+
+
+def _command_line() -> str:
+    """The command as typed (``sleuth eval ...``), for reports."""
+    argv = click.get_current_context().meta.get("sleuth.eval.argv", [])
+    return " ".join(["sleuth", "eval", *(shlex.quote(str(a)) for a in argv)])
+
+
+def _report_options(f: Any) -> Any:
+    f = click.option("--alpha", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05,
+                     show_default=True, help="Significance level of --compare.")(f)
+    f = click.option("--test", "test", type=click.Choice(_TESTS), default="randomization", show_default=True,
+                     help="Paired test of --compare (two-sided, over queries).")(f)
+    f = click.option("--compare", is_flag=True,
+                     help="Test every system against the first on the same queries and mark significant differences.")(f)
+    f = click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                     help="Write report.md, a self-contained report.html (with plots) and report.json into this directory.")(f)
+    return f
+
+
+@click.group("eval", cls=_EvalGroup, context_settings={"help_option_names": ["-h", "--help"]})
+def eval_() -> None:
+    """Evaluate retrieval (default) or chunking. See `sleuth eval --help` and `sleuth eval chunking --help`."""
+
+
+@eval_.command("retrieval")
 @click.argument("data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @click.option("--pipeline", "pipelines", multiple=True, type=click.Choice(PIPELINES.names()), default=["bm25"],
               show_default=True, help="Pipeline to evaluate; repeat to compare several.")
@@ -31,42 +74,222 @@ _LABELS = [
               help="Keep the index in this directory (re-used on the next run). Default: a temporary one, shared by the pipelines of this run.")
 @click.option("--run-file", type=click.Path(path_type=Path), default=None,
               help="Also write the ranking as a TREC run file (with several pipelines: one file per pipeline, suffixed).")
+@_report_options
 @json_option
 @friendly_errors
-def eval_(data_dir: Path, pipelines: tuple[str, ...], split: str, depth: int, collection: Path | None,
-          run_file: Path | None, as_json: bool) -> None:
+def retrieval(data_dir: Path, pipelines: tuple[str, ...], split: str, depth: int, collection: Path | None,
+              run_file: Path | None, report_dir: Path | None, compare: bool, test: str, alpha: float,
+              as_json: bool) -> None:
     """Evaluate retrieval on DATA_DIR (BEIR layout: corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv).
 
     Prints nDCG@10, Recall@100, MRR@10 and MAP (trec_eval's definitions, via pytrec_eval), index
     build time, single-query throughput and p50/p95 latency, index size and peak memory.
+
+    \b
+    `sleuth eval DATA_DIR` is short for `sleuth eval retrieval DATA_DIR`. Also:
+      sleuth eval DATA --pipeline bm25 --pipeline hybrid --compare --report out/
+      sleuth eval chunking SYNTH_DIR --report out/   (token-level chunking metrics; see its --help)
     """
+    if compare and len(pipelines) < 2:
+        raise InputError("--compare needs at least two pipelines to compare.",
+                         "Pass --pipeline twice or more, e.g. --pipeline bm25 --pipeline hybrid.")
+    detail = compare or report_dir is not None
+    labels = _unique_labels(pipelines)
     results = []
-    tmp = tempfile.TemporaryDirectory(prefix="sleuth-eval-") if collection is None else None
+    tmp = tempfile.TemporaryDirectory(prefix="sleuth-eval-") if collection is None or detail else None
     settings = None
-    if tmp is not None:  # one index for all pipelines of this run, embedded only if one needs it
+    if collection is None:  # one index for all pipelines of this run, embedded only if one needs it
+        assert tmp is not None
         collection = Path(tmp.name) / "collection"
-        if not any(get_pipeline(p).dense for p in pipelines):
-            settings = Settings(encoder="none")
-    for name in pipelines:
-        rf = run_file
-        if run_file is not None and len(pipelines) > 1:
-            rf = run_file.with_name(f"{run_file.stem}.{name}{run_file.suffix}")
-        with Progress(TextColumn(f"{name}: {{task.description}}"), BarColumn(), MofNCompleteColumn(),
-                      console=err, transient=True, disable=as_json) as bar:
-            task = bar.add_task("queries")
-            results.append(run_beir(data_dir, name, split=split, depth=depth, collection_dir=collection,
-                                    settings=settings, run_file=rf, on_progress=lambda _s, i, n: bar.update(task, completed=i, total=n)))
-    if tmp is not None:
-        tmp.cleanup()
+        # Explicit either way: left to run_beir, a lexical first pipeline would create the shared index
+        # without vectors, and a dense pipeline after it would fail.
+        settings = Settings() if any(get_pipeline(p).dense for p in pipelines) else Settings(encoder="none")
+    runs: dict[str, Path] = {}
+    try:
+        for name, label in zip(pipelines, labels):
+            rf = run_file
+            if run_file is not None and len(pipelines) > 1:
+                rf = run_file.with_name(f"{run_file.stem}.{label}{run_file.suffix}")
+            if rf is None and detail:
+                assert tmp is not None
+                rf = Path(tmp.name) / f"{label}.trec"
+            if rf is not None:
+                runs[label] = rf
+            with Progress(TextColumn(f"{name}: {{task.description}}"), BarColumn(), MofNCompleteColumn(),
+                          console=err, transient=True, disable=as_json) as bar:
+                task = bar.add_task("queries")
+                results.append(run_beir(data_dir, name, split=split, depth=depth, collection_dir=collection,
+                                        settings=settings, run_file=rf,
+                                        on_progress=lambda _s, i, n: bar.update(task, completed=i, total=n)))
+        cmp = None
+        if detail:
+            cmp = _retrieval_detail(data_dir, split, depth, results, labels, runs, compare, test, alpha, report_dir)
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
     if as_json:
-        print_json(results[0] if len(results) == 1 else {"results": results})
+        if cmp is not None:
+            print_json({"results": results, "comparison": cmp})
+        else:
+            print_json(results[0] if len(results) == 1 else {"results": results})
         return
     r0 = results[0]
     out.print(f"{data_dir} ({r0['split']}: {r0['queries']} queries, {r0['documents']:,} documents)")
     table = Table()
     table.add_column("measure")
-    for r in results:
-        table.add_column(r["pipeline"], justify="right")
-    for key, label in _LABELS:
-        table.add_row(label, *(f"{r[key]:,}" if isinstance(r[key], int) else str(r[key]) for r in results))
+    for label in labels:
+        table.add_column(label, justify="right")
+    for key, text in _LABELS:
+        cells = []
+        for r, label in zip(results, labels):
+            cell = f"{r[key]:,}" if isinstance(r[key], int) else str(r[key])
+            cells.append(cell + _marker(cmp, label, key))
+        table.add_row(text, *cells)
     out.print(table)
+    if cmp is not None:
+        from sleuth.evaluate.report import _significance_text
+
+        out.print(_significance_text(cmp))
+    if report_dir is not None:
+        err.print(f"Report written to {report_dir / 'report.html'} (and report.md, report.json).")
+
+
+def _unique_labels(names: tuple[str, ...]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n}-{seen[n]}")
+    return out
+
+
+def _marker(cmp: dict[str, Any] | None, label: str, metric: str) -> str:
+    from sleuth.evaluate.report import _mark
+
+    return _mark(cmp, label, metric)
+
+
+def _retrieval_detail(data_dir: Path, split: str, depth: int, results: list[dict[str, Any]], labels: list[str],
+                      runs: dict[str, Path], compare: bool, test: str, alpha: float,
+                      report_dir: Path | None) -> dict[str, Any] | None:
+    from sleuth.evaluate.beir import load_qrels
+    from sleuth.evaluate.metrics import per_query_all
+    from sleuth.evaluate.report import CURVE_KS, QUALITY, retrieval_report, write_report
+    from sleuth.evaluate.report import compare as compare_systems
+    from sleuth.evaluate.runfile import read_trec_run
+
+    qrels = load_qrels(data_dir, split)
+    ks = [k for k in CURVE_KS if k <= depth]
+    curve_metrics = [f"precision@{k}" for k in ks] + [f"recall@{k}" for k in ks]
+    per_query: dict[str, dict[str, dict[str, float]]] = {}
+    curves: dict[str, dict[str, dict[str, float]]] = {}
+    for label in labels:
+        run = read_trec_run(runs[label])
+        scores = per_query_all(qrels, run, [*QUALITY, *curve_metrics])
+        per_query[label] = {m: scores[m] for m in QUALITY}
+        curves[label] = {str(k): {"precision": _mean(scores[f"precision@{k}"]), "recall": _mean(scores[f"recall@{k}"])}
+                         for k in ks}
+    cmp = compare_systems(per_query, QUALITY, method=test, alpha=alpha) if compare else None
+    if report_dir is not None:
+        labelled = [{**r, "label": label} for r, label in zip(results, labels)]
+        write_report(retrieval_report(labelled, per_query, curves, cmp, _command_line()), report_dir)
+    return cmp
+
+
+def _mean(values: dict[str, float]) -> float:
+    return sum(values.values()) / len(values) if values else 0.0
+
+
+# -- chunking -------------------------------------------------------------------------------------
+
+
+@eval_.command("chunking")
+@click.argument("data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--chunker", "chunkers", multiple=True, default=["fixed", "sentence", "recursive", "semantic"],
+              show_default=True, help="Chunker to evaluate (fixed, sentence, recursive, semantic); repeat for several.")
+@click.option("--size", "sizes", multiple=True, type=click.IntRange(1), default=[25, 50, 100, 200], show_default=True,
+              help="Chunk size in words; repeat for several.")
+@click.option("--overlap", "overlaps", multiple=True, type=click.FloatRange(0, 1, max_open=True), default=[0.0],
+              show_default=True, help="Overlap as a fraction of the size (0.5: half); repeat for several.")
+@click.option("--config", "extra", multiple=True, metavar="NAME:SIZE[:OVERLAP]",
+              help="Add one exact configuration, e.g. fixed:100:50 (overlap in words). With --config only, "
+                   "the --chunker x --size grid is skipped unless those options are given too.")
+@click.option("-k", "k", type=click.IntRange(1, 1000), default=5, show_default=True, help="Chunks retrieved per question.")
+@click.option("--retriever", type=click.Choice(["dense", "bm25"]), default="dense", show_default=True,
+              help="dense: cosine of all-MiniLM-L6-v2 vectors (as Chroma's study); bm25: Lucene BM25.")
+@click.option("--unit", type=click.Choice(["word", "char"]), default="word", show_default=True,
+              help="Token unit of the metrics: whitespace-separated words, or characters (Chroma's code).")
+@_report_options
+@click.option("--no-progress", is_flag=True, help="Do not draw a progress bar.")
+@json_option
+@friendly_errors
+def chunking(data_dir: Path, chunkers: tuple[str, ...], sizes: tuple[int, ...], overlaps: tuple[float, ...],
+             extra: tuple[str, ...], k: int, retriever: str, unit: str, report_dir: Path | None, compare: bool,
+             test: str, alpha: float, no_progress: bool, as_json: bool) -> None:
+    """Token-level chunking evaluation on DATA_DIR, an evaluation set made by `sleuth synth`.
+
+    For every chunker x size x overlap (and each --config), the corpus is chunked, the top -k chunks of
+    every question are retrieved from the whole corpus, and the retrieved text is compared with the
+    question's reference excerpts: recall, precision, IoU and Precision-Ω (the precision of retrieving
+    every chunk that holds excerpt tokens), as in Chroma's chunking study. Definitions and formulas:
+    docs/evaluation.md. --json prints Chroma's keys (iou_mean, recall_mean, precision_mean, omega_mean
+    and their _std) per configuration.
+    """
+    from sleuth.evaluate.chunking import ChunkConfig, evaluate_chunkers, load_eval_set
+
+    ctx = click.get_current_context()
+    grid_given = any(ctx.get_parameter_source(p) == click.core.ParameterSource.COMMANDLINE
+                     for p in ("chunkers", "sizes", "overlaps"))
+    configs: list[ChunkConfig] = []
+    if grid_given or not extra:
+        for name in chunkers:
+            for ratio in overlaps:
+                for size in sorted(sizes):
+                    configs.append(ChunkConfig(name, size, int(size * ratio)))
+    configs += [ChunkConfig.parse(spec) for spec in extra]
+    configs = list(dict.fromkeys(configs))
+    data = load_eval_set(data_dir)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err,
+                  transient=True, disable=as_json or no_progress) as bar:
+        task = bar.add_task("chunking")
+
+        def progress(what: str, i: int, n: int) -> None:
+            bar.update(task, description=what, completed=i, total=n)
+
+        result = evaluate_chunkers(data, configs, retriever=retriever, k=k, unit=unit, on_progress=progress)
+    cmp = None
+    if compare:
+        from sleuth.evaluate.report import chunk_per_query
+        from sleuth.evaluate.report import compare as compare_systems
+
+        cmp = compare_systems(chunk_per_query(result), ("recall", "precision", "iou", "omega"), method=test,
+                              alpha=alpha)
+    if report_dir is not None:
+        from sleuth.evaluate.report import chunking_report, write_report
+
+        write_report(chunking_report(result, cmp, _command_line()), report_dir)
+    if as_json:
+        slim = {key: v for key, v in result.items() if key != "query_ids"}
+        slim["results"] = [{key: v for key, v in r.items() if key != "scores"} | r["stats"] for r in result["results"]]
+        if cmp is not None:
+            slim["comparison"] = cmp
+        print_json(slim)
+        return
+    from sleuth.evaluate.report import _mark, chunking_table
+
+    table = Table(title=f"{data_dir}: top {k} chunks ({retriever}), {result['questions']} questions",
+                  title_justify="left")
+    for i, c in enumerate(("config", "chunks", "words", "recall", "precision", "IoU", "Prec-Ω")):
+        table.add_column(c, justify="left" if i == 0 else "right")
+    for r in result["results"]:
+        s = r["stats"]
+        table.add_row(r["label"], f"{r['chunks']:,}", f"{r['mean_chunk_words']:.0f}",
+                      *(f"{s[f'{m}_mean']:.3f}" + _mark(cmp, r["label"], m) for m in ("recall", "precision", "iou", "omega")))
+    out.print(table)
+    out.print(chunking_table(result, cmp).note + " Std, plots: --report DIR.")
+    if cmp is not None:
+        from sleuth.evaluate.report import _significance_text
+
+        out.print(_significance_text(cmp))
+    if report_dir is not None:
+        err.print(f"Report written to {report_dir / 'report.html'} (and report.md, report.json).")

@@ -8,6 +8,7 @@ import click
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from sleuth.chunking import CHUNKERS
 from sleuth.cli.common import collection_option, err, friendly_errors, json_option, print_json, resolve
 from sleuth.config import Settings
 from sleuth.ingest import FORMATS, read_paths
@@ -24,7 +25,7 @@ from sleuth.store.collection import Collection, IngestSummary
 @click.option("--text-field", default="text", show_default=True, help="JSONL: field holding the text.")
 @click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the input files.")
 @click.option("--skip-bad", is_flag=True, help="Record malformed records in the summary and go on, instead of stopping.")
-@click.option("--chunker", type=click.Choice(["sentence", "fixed"]), default=None, help="New collections only: how to cut passages [sentence].")
+@click.option("--chunker", type=click.Choice(CHUNKERS.names()), default=None, help="New collections only: how to cut passages [sentence].")
 @click.option("--chunk-size", type=int, default=None, help="New collections only: passage length in words [200].")
 @click.option("--chunk-overlap", type=int, default=None, help="New collections only: overlap in words [0].")
 @click.option("--no-progress", is_flag=True, help="Do not draw a progress bar.")

@@ -8,7 +8,7 @@ import click
 
 from sleuth import __version__
 from sleuth.cli import eval as eval_cmd
-from sleuth.cli import answers, ask, doctor, index, manage, search, serve
+from sleuth.cli import answers, ask, doctor, index, manage, search, serve, synth
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -38,6 +38,7 @@ cli.add_command(manage.ls)
 cli.add_command(manage.settings)
 cli.add_command(doctor.doctor)
 cli.add_command(serve.serve)
+cli.add_command(synth.synth)
 
 
 def main() -> None:

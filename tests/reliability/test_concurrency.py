@@ -42,17 +42,19 @@ def test_reader_sees_consistent_snapshots_during_an_ingest(tmp_path):
 def test_a_second_writer_is_refused_not_interleaved(tmp_path):
     directory = tmp_path / "c"
     Collection.create(directory, Settings(encoder="none")).close()
-    proc = subprocess.Popen([sys.executable, str(CHILD), str(directory), "1500", "none"], stdout=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([sys.executable, str(CHILD), str(directory), "20000", "none"], stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "ready"
-    time.sleep(0.2)
+    assert proc.stdout.readline().startswith("committed ")  # the child is mid-ingest, holding the lock
     refused = False
     with Collection.open(directory) as col:
         try:
             col.ingest(synthetic_docs(5, prefix="other"))
         except CollectionError as exc:
             refused = "Another process" in str(exc) and "is writing" in str(exc)
-    proc.wait(timeout=120)
+    proc.stdout.read()
+    proc.wait(timeout=300)
     with Collection.open(directory, readonly=True) as col:
         n = col.store.count_documents()
+        assert col.store.get_document("other0") is None, "nothing of the refused writer was stored"
     assert refused, "the child was still writing: the second writer had to be refused"
-    assert n == 1500, "nothing of the refused writer was stored"
+    assert n == 20000
