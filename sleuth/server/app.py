@@ -34,6 +34,7 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
+from threadpoolctl import threadpool_limits
 
 from sleuth import __version__
 from sleuth.errors import InputError, SleuthError
@@ -97,7 +98,11 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
+        # Requests run in parallel threads; a multi-threaded BLAS inside each one only oversubscribes
+        # the cores (measured with 32 clients on 2 cores: 19 -> 120 searches/s).
+        limits = threadpool_limits(1, user_api="blas")
         yield
+        limits.restore_original_limits()
         state.close()
 
     app = FastAPI(
