@@ -39,13 +39,14 @@ def _best_qps(fn, queries: list[str], repeat: int) -> float:
 
 
 def run_sleuth(data: Path, repeat: int) -> dict:
+    from sleuth.config import Settings
     from sleuth.ingest import read_paths
     from sleuth.store.collection import Collection
 
     _, queries, qrels = load_beir(data)
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
-        col = Collection.create(Path(tmp) / "c")
+        col = Collection.create(Path(tmp) / "c", Settings(encoder="none"))  # lexical only: no embedding
         col.ingest(read_paths([data], fmt="beir"))
         lx = col.lexical
         build = time.perf_counter() - t
