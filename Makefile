@@ -35,7 +35,8 @@ demo: install
 	$(SLEUTH) search "preference optimization without a reward model" -k 3
 	$(SLEUTH) search "retrieval augmented generation for question answering" -k 3
 	$(SLEUTH) search "continual pre-training of language models" -k 3
-	@echo "Try your own: SLEUTH_HOME=$(SLEUTH_HOME) $(SLEUTH) search \"your words\""
+	$(SLEUTH) ask "How can a language model be aligned with human preferences without a reward model?"
+	@echo "Try your own: SLEUTH_HOME=$(SLEUTH_HOME) $(SLEUTH) search \"your words\"  (or: ask \"...\", serve)"
 
 test: install-test
 	$(PY) -m pytest -q

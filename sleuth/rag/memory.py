@@ -97,6 +97,10 @@ class Memory:
         self.db.execute("PRAGMA journal_mode=WAL")
         # A cache, not a record: losing the last entries in a power cut is fine, an fsync per hit is not.
         self.db.execute("PRAGMA synchronous=NORMAL")
+        columns = {row[1] for row in self.db.execute("PRAGMA table_info(entries)")}
+        if columns and not {"key", "threshold"} <= columns:  # written by an older sleuth: a cache, start afresh
+            with self.db:
+                self.db.execute("DROP TABLE entries")
         self.db.executescript(SCHEMA)
         self.analyzer, self.store = analyzer, store
         self._lock = threading.Lock()

@@ -104,3 +104,16 @@ def test_memory_never_confuses_opposite_claims(col):
     asker.ask("Does the moon's gravity increase sea level at high tide?")
     assert not asker.ask("Does the moon's gravity decrease sea level at high tide?").from_memory
     asker.close()
+
+
+def test_a_memory_from_an_older_schema_is_started_afresh(col):
+    import sqlite3
+
+    db = sqlite3.connect(col.directory / "memory.sqlite")
+    db.execute("CREATE TABLE entries (id INTEGER PRIMARY KEY, question TEXT, vector BLOB, answer TEXT, docs TEXT)")
+    db.commit()
+    db.close()
+    asker = Asker(col)
+    asker.ask("How do bees turn nectar into honey?")
+    assert asker.ask("How do bees turn nectar into honey?").from_memory
+    asker.close()
