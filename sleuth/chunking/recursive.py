@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from sleuth.chunking.splitters import CHUNKERS, Span, check_sizes, fixed_windows, sentence_spans
+from sleuth.chunking.splitters import CHUNKERS, Span, check_sizes, fixed_windows, pack_units, sentence_spans
 
 _WORD = re.compile(r"\S+")
 _HEADING = re.compile(r"^#{1,6}\s", re.MULTILINE)
@@ -83,26 +83,6 @@ def _words(text: str, a: int, b: int) -> int:
     return len(_WORD.findall(text, a, b))
 
 
-def _pack(pieces: list[tuple[int, int, int]], size: int, overlap: int) -> list[Span]:
-    """Greedy packing of (start, end, words) pieces, each <= size, into passages <= size words."""
-    spans: list[Span] = []
-    i = 0
-    while i < len(pieces):
-        j, words = i, 0
-        while j < len(pieces) and (j == i or words + pieces[j][2] <= size):
-            words += pieces[j][2]
-            j += 1
-        spans.append((pieces[i][0], pieces[j - 1][1]))
-        if j == len(pieces):
-            break
-        back, carried = j, 0
-        while back - 1 > i and carried + pieces[back - 1][2] <= overlap:
-            back -= 1
-            carried += pieces[back][2]
-        i = back
-    return spans
-
-
 def _split(text: str, a: int, b: int, level: int, size: int, overlap: int) -> list[Span]:
     if level == len(LEVELS):
         return [(a + x, a + y) for x, y in fixed_windows(text[a:b], size, overlap)]
@@ -113,10 +93,10 @@ def _split(text: str, a: int, b: int, level: int, size: int, overlap: int) -> li
         if n <= size:
             run.append((s, e, n))
             continue
-        out.extend(_pack(run, size, overlap))
+        out.extend(pack_units(run, size, overlap))
         run = []
         out.extend(_split(text, s, e, level + 1, size, overlap))
-    out.extend(_pack(run, size, overlap))
+    out.extend(pack_units(run, size, overlap))
     return out
 
 

@@ -93,6 +93,14 @@ def sentence_packed(text: str, size: int, overlap: int) -> list[Span]:
             units.extend((a + x, a + y, size) for x, y in fixed_windows(text[a:b], size, overlap))
         elif n:
             units.append((a, b, n))
+    return pack_units(units, size, overlap)
+
+
+def pack_units(units: list[tuple[int, int, int]], size: int, overlap: int) -> list[Span]:
+    """Greedy packing of (start, end, words) units, each <= size, into passages of <= size words.
+
+    With ``overlap`` > 0 the last unit(s) of a passage, up to ``overlap`` words, start the next one.
+    """
     spans: list[Span] = []
     i = 0
     while i < len(units):
