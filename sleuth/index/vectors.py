@@ -176,14 +176,22 @@ def _has_deleted(directory: Path, manifest: dict, store: DocStore) -> bool:
     return rows > 2 * max(store.count_chunks(), 1)  # compact when over half the rows are dead
 
 
-def _merge(directory: Path, manifest: dict, store: DocStore) -> dict:
-    live = store.live_chunk_ids()
-    parts = [read_vector_segment(directory, e, mmap=False) for e in manifest["segments"]]
+Part = tuple[np.ndarray, np.ndarray, np.ndarray]  # vectors, chunk ids, doc ids
+
+
+def _live_rows(parts: list[Part], live: np.ndarray, dim: int) -> Part:
+    """The rows of all ``parts`` whose chunk id is live, concatenated in order."""
     keep = [np.isin(ids, live) for _, ids, _ in parts]
-    dim = manifest["model"]["dim"]
     vecs = np.concatenate([np.zeros((0, dim), np.float32), *(v[k] for (v, _, _), k in zip(parts, keep))])
     ids = np.concatenate([np.zeros(0, np.int64), *(i[k] for (_, i, _), k in zip(parts, keep))])
     docs = np.concatenate([np.zeros(0, str), *(d[k] for (_, _, d), k in zip(parts, keep))])
+    return vecs, ids, docs
+
+
+def _merge(directory: Path, manifest: dict, store: DocStore) -> dict:
+    live = store.live_chunk_ids()
+    parts = [read_vector_segment(directory, e, mmap=False) for e in manifest["segments"]]
+    vecs, ids, docs = _live_rows(parts, live, manifest["model"]["dim"])
     name = f"vec-{int(manifest['next']):06d}"
     entry = write_vector_segment(directory, name, ids, docs, vecs)
     manifest = {**manifest, "next": int(manifest["next"]) + 1, "segments": [entry]}
@@ -263,10 +271,7 @@ class DenseIndex:
         if len(parts) == 1 and len(parts[0][1]) == len(live) and np.array_equal(parts[0][1], live):
             vecs, ids, docs = parts[0]  # the common case: one segment, nothing deleted; stays mmapped
         else:
-            keep = [np.isin(i, live) for _, i, _ in parts]
-            vecs = np.concatenate([np.zeros((0, encoder.dim), np.float32), *(v[k] for (v, _, _), k in zip(parts, keep))])
-            ids = np.concatenate([np.zeros(0, np.int64), *(i[k] for (_, i, _), k in zip(parts, keep))])
-            docs = np.concatenate([np.zeros(0, str), *(d[k] for (_, _, d), k in zip(parts, keep))])
+            vecs, ids, docs = _live_rows(parts, live, encoder.dim)
         return cls(vecs, ids, docs, encoder, fmt)
 
     def chunk_scores(self, q: np.ndarray, k: int = 10) -> np.ndarray:
