@@ -23,7 +23,6 @@ Pairs with fewer than ``negatives`` negatives are skipped.
 from __future__ import annotations
 
 import json
-import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +30,7 @@ from typing import Any
 
 from sleuth.rerank.cross_encoder import MAX_TOKENS
 from sleuth.tune.pairs import Pair
-from sleuth.tune.training import Budget, base_model_dir, batches, run_steps, set_threads
+from sleuth.tune.training import Budget, base_model_dir, fit, save, set_threads
 
 HEAD = "rerank_head.json"
 INITIAL_SCALE = 20.0
@@ -103,13 +102,8 @@ def train_cross_encoder(
         loss.backward()
         return float(loss.detach())
 
-    size = min(config.groups_per_batch, len(groups))
-    steps = run_steps(step, batches(groups, size, random.Random(seed)), optimizer, budget,
-                      min(config.max_steps, max(1, int(config.epochs * len(groups) / size))),
-                      config.lr, on_step)
-    model.eval()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(str(out_dir))
-    tok.save_pretrained(str(out_dir))
+    steps = fit(step, groups, config.groups_per_batch, config.epochs, config.max_steps, optimizer, budget,
+                config.lr, seed, on_step)
+    save(model, tok, out_dir)
     (out_dir / HEAD).write_text(json.dumps({"scale": float(scale.detach())}), encoding="utf-8")
     return steps

@@ -24,12 +24,13 @@ Needs torch, transformers, onnx and onnxruntime (``pip install 'sleuth[tune]'``)
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from sleuth.store.atomic import sha256_file
 
 KINDS = ("embedding", "reranker")
 
@@ -40,14 +41,6 @@ FP32_NODES = (
     "Attention_4",
 )
 OPSET = 17
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _wrapped(model_dir: Path, kind: str, pooled: bool) -> tuple[Any, str]:
@@ -172,13 +165,13 @@ def export(
         "model": model_name,
         "kind": kind,
         "licence": "Apache-2.0",
-        "source_weights_sha256": sha256(weights) if weights.is_file() else None,
+        "source_weights_sha256": sha256_file(weights) if weights.is_file() else None,
         "recipe": {"pooled": pooled, "fused": fuse, "quantized": quantized, "per_channel": per_channel,
                    "reduce_range": reduce_range, "opset": OPSET, "fp32_nodes": list(keep)},
         "built_with": {"torch": torch.__version__, "onnxruntime": onnxruntime.__version__},
         "max_seq_length": 256,
         "dim": 384 if kind == "embedding" else 1,
-        "files": {p: sha256(out / p) for p in ("model.onnx", "tokenizer.json")},
+        "files": {p: sha256_file(out / p) for p in ("model.onnx", "tokenizer.json")},
         **(extra or {}),
     }
     (out / "manifest.json").write_text(json.dumps(manifest, indent=2) + "\n", encoding="utf-8")

@@ -15,7 +15,6 @@ queries, so a CPU takes thousands of steps in minutes, where the two-tower model
 
 from __future__ import annotations
 
-import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from sleuth.tune.pairs import Pair
-from sleuth.tune.training import Budget, base_model_dir, batches, run_steps, set_threads
+from sleuth.tune.training import Budget, base_model_dir, fit, save, set_threads
 
 
 @dataclass(frozen=True)
@@ -85,12 +84,7 @@ def train_query_encoder(
         loss.backward()
         return float(loss.detach())
 
-    size = min(config.batch_size, len(usable))
-    steps = run_steps(step, batches(usable, size, random.Random(seed)), optimizer, budget,
-                      min(config.max_steps, max(1, int(config.epochs * len(usable) / size))),
-                      config.lr, on_step)
-    model.eval()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(str(out_dir))
-    tok.save_pretrained(str(out_dir))
+    steps = fit(step, usable, config.batch_size, config.epochs, config.max_steps, optimizer, budget,
+                config.lr, seed, on_step)
+    save(model, tok, out_dir)
     return steps

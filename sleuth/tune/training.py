@@ -108,6 +108,32 @@ def run_steps(
     return done
 
 
+def fit(
+    step: Callable[[Any], float],
+    items: Sequence[Any],
+    batch_size: int,
+    epochs: float,
+    max_steps: int,
+    optimizer: Any,
+    budget: Budget,
+    lr: float,
+    seed: int,
+    on_step: Callable[[int, int, float], None] | None,
+) -> int:
+    """:func:`run_steps` over shuffled batches of ``items``, for at most ``epochs`` passes over them."""
+    size = min(batch_size, len(items))
+    total = min(max_steps, max(1, int(epochs * len(items) / size)))
+    return run_steps(step, batches(items, size, random.Random(seed)), optimizer, budget, total, lr, on_step)
+
+
+def save(model: Any, tokenizer: Any, out_dir: Path) -> None:
+    """The trained weights and tokenizer in transformers format (what ``export.py`` reads)."""
+    model.eval()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    model.save_pretrained(str(out_dir))
+    tokenizer.save_pretrained(str(out_dir))
+
+
 def set_threads() -> None:
     import torch
 
