@@ -29,13 +29,13 @@ from pymilvus.exceptions import MilvusException
 
 from sleuth import __version__
 from sleuth.backends.milvus_config import INDEX_TYPES, MilvusConfig
-from sleuth.backends.rows import MAX_DOC_ID, MAX_VARCHAR, Row, document_rows, embed_rows
+from sleuth.backends.rows import MAX_DOC_ID, MAX_VARCHAR, Row, embed_rows, prepare
 from sleuth.config import Settings
-from sleuth.errors import CollectionError, ConfigError, InputError
+from sleuth.errors import CollectionError, ConfigError
+from sleuth.extras import need
 from sleuth.index.lexical import LexicalResult
 from sleuth.index.vectors import DenseResult, Encoder
 from sleuth.store.collection import Failure, IngestSummary, Searchable, default_collection
-from sleuth.store.docstore import content_hash
 from sleuth.text import Analyzer
 from sleuth.types import Chunk, Document
 
@@ -52,6 +52,10 @@ def _literal(values: Iterable[str | int]) -> str:
 
 
 def connect(config: MilvusConfig) -> MilvusClient:
+    if config.lite:
+        from sleuth.backends import SCALE_PIP
+
+        need(("milvus_lite",), SCALE_PIP, f"Milvus Lite (--milvus-uri {config.uri})")
     try:
         return MilvusClient(config.uri, token=config.token, timeout=30)
     except MilvusException as exc:
@@ -276,6 +280,8 @@ class MilvusCollection(Searchable):
 
     @classmethod
     def open(cls, config: MilvusConfig, *, readonly: bool = False) -> MilvusCollection:
+        """Open an existing collection. ``readonly`` is accepted for parity with the embedded store;
+        who may write is Milvus' business (its users and roles)."""
         client = connect(config)
         if not client.has_collection(config.collection):
             client.close()
@@ -375,7 +381,7 @@ class MilvusCollection(Searchable):
         pending: dict[str, Document] = {}
 
         def commit() -> None:
-            rows, replace = self.prepare(list(pending.values()), self.store.hashes(pending), summary)
+            rows, replace = prepare(list(pending.values()), self.store.hashes(pending), self.settings, self.analyzer, summary)
             if self.encoder is not None and rows:
                 embed_rows(rows, self.encoder)
                 if on_embed:
@@ -397,31 +403,12 @@ class MilvusCollection(Searchable):
             if on_progress:
                 on_progress(1)
         commit()
-        self.client.flush(self.name)
+        self.flush()
         return summary
 
-    def prepare(self, docs: list[Document], known: dict[str, str], summary: IngestSummary) -> tuple[list[Row], list[str]]:
-        """Rows of the new and changed ``docs`` (unchanged ones skipped, per ``known`` hashes), and the ids to replace."""
-        rows: list[Row] = []
-        replace = []
-        for doc in docs:
-            digest = content_hash(doc)
-            if known.get(doc.doc_id) == digest:
-                summary.skipped += 1
-                continue
-            try:
-                new = document_rows(doc, digest, self.settings, self.analyzer)
-            except InputError as exc:
-                summary.failed.append(Failure(doc.source, None, f"{exc.what}; {exc.fix}".rstrip("; ")))
-                continue
-            if doc.doc_id in known:
-                replace.append(doc.doc_id)
-                summary.updated += 1
-            else:
-                summary.added += 1
-            summary.chunks += len(new)
-            rows += new
-        return rows, replace
+    def flush(self) -> None:
+        """Seal what was written, so it is durable and indexed (searches see it either way: Strong consistency)."""
+        self.client.flush(self.name)
 
     def write(self, rows: list[Row], replace: list[str]) -> None:
         """Delete the passages of ``replace`` documents, then insert ``rows``."""

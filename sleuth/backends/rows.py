@@ -22,8 +22,8 @@ import numpy as np
 from sleuth.config import Settings
 from sleuth.errors import InputError
 from sleuth.index.vectors import Encoder, passage_text
-from sleuth.store.collection import document_spans
-from sleuth.store.docstore import ChunkRow
+from sleuth.store.collection import Failure, IngestSummary, document_spans
+from sleuth.store.docstore import ChunkRow, content_hash
 from sleuth.text import Analyzer
 from sleuth.types import Document
 
@@ -82,3 +82,32 @@ def embed_rows(rows: list[Row], encoder: Encoder) -> None:
     vecs = np.asarray(encoder.encode_passages(texts), dtype=np.float32)
     for row, vec in zip(rows, vecs):
         row["vector"] = vec
+
+
+def prepare(docs: list[Document], known: dict[str, str], settings: Settings, analyzer: Analyzer,
+            summary: IngestSummary) -> tuple[list[Row], list[str]]:
+    """Rows of the new and changed ``docs`` and the ids of the changed ones, whose old rows must go.
+
+    ``known`` maps stored doc ids to their content hashes; unchanged documents are skipped. Counts go
+    to ``summary`` as :meth:`sleuth.store.collection.Collection.ingest` counts them.
+    """
+    rows: list[Row] = []
+    replace = []
+    for doc in docs:
+        digest = content_hash(doc)
+        if known.get(doc.doc_id) == digest:
+            summary.skipped += 1
+            continue
+        try:
+            new = document_rows(doc, digest, settings, analyzer)
+        except InputError as exc:
+            summary.failed.append(Failure(doc.source, None, "; ".join(filter(None, (exc.what, exc.fix)))))
+            continue
+        if doc.doc_id in known:
+            replace.append(doc.doc_id)
+            summary.updated += 1
+        else:
+            summary.added += 1
+        summary.chunks += len(new)
+        rows += new
+    return rows, replace
