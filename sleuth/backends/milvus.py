@@ -84,9 +84,11 @@ def _schema(client: MilvusClient, config: MilvusConfig, meta: dict[str, Any]) ->
     return s
 
 
-def _index_params(client: MilvusClient, settings: Settings, config: MilvusConfig, dense: bool) -> Any:
+def _index_params(client: MilvusClient, settings: Settings, config: MilvusConfig, dense: bool,
+                  version: tuple[int, int]) -> Any:
     p = client.prepare_index_params()
-    p.add_index("doc_id", index_type="INVERTED")  # hashes() and deletes filter on it
+    # hashes() and deletes filter on doc_id; INVERTED came in 2.4, Trie is 2.3's index for strings.
+    p.add_index("doc_id", index_type="INVERTED" if version >= (2, 4) else "Trie")
     if config.bm25:
         p.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25",
                     params={"bm25_k1": settings.k1, "bm25_b": settings.b})
@@ -262,10 +264,11 @@ class MilvusCollection(Searchable):
             if client.has_collection(config.collection):
                 raise CollectionError(f"Milvus collection {config.label} already exists.",
                                       "Open it instead, or choose another --milvus-collection.")
-            if config.bm25 and not config.lite:
-                _require_bm25(client, config)
+            version = server_version(client, config)
+            if config.bm25:
+                _require_bm25(version, config)
             client.create_collection(config.collection, schema=_schema(client, config, meta),
-                                     index_params=_index_params(client, settings, config, encoder is not None),
+                                     index_params=_index_params(client, settings, config, encoder is not None, version),
                                      num_shards=config.shards, consistency_level="Strong")
         except MilvusException as exc:
             client.close()
@@ -414,8 +417,13 @@ class MilvusCollection(Searchable):
         """Delete the passages of ``replace`` documents, then insert ``rows``."""
         for i in range(0, len(replace), _IN_BATCH):
             self.client.delete(self.name, filter=f"doc_id in {_literal(replace[i:i + _IN_BATCH])}")
-        if self.encoder is not None:
-            rows = [{**r, "vector": np.asarray(r["vector"], dtype=np.float32).tolist()} for r in rows]
+        def stored(row: Row) -> Row:
+            out = {k: v for k, v in row.items() if k != "terms" or self.meta["bm25"]}  # a dense-only schema has no terms
+            if "vector" in out:
+                out["vector"] = np.asarray(out["vector"], dtype=np.float32).tolist()
+            return out
+
+        rows = [stored(r) for r in rows]
         for part in _batches(rows, 512):
             self.client.insert(self.name, part)
 
@@ -438,11 +446,19 @@ def _encoder(name: str) -> Encoder:
     return get_encoder(name)
 
 
-def _require_bm25(client: MilvusClient, config: MilvusConfig) -> None:
+LITE_VERSION = (2, 5)  # milvus-lite 2.5.1 embeds Milvus 2.5 and has no get_server_version
+
+
+def server_version(client: MilvusClient, config: MilvusConfig) -> tuple[int, int]:
+    if config.lite:
+        return LITE_VERSION
     version = client.get_server_version()
-    major_minor = tuple(int(x) for x in version.lstrip("v").split("-")[0].split(".")[:2])
-    if major_minor < (2, 5):
-        raise ConfigError(f"Milvus {version} at {config.uri} has no BM25 function (it came in 2.5).",
+    return tuple(int(x) for x in version.lstrip("v").split("-")[0].split(".")[:2])  # type: ignore[return-value]
+
+
+def _require_bm25(version: tuple[int, int], config: MilvusConfig) -> None:
+    if version < (2, 5):
+        raise ConfigError(f"Milvus {'.'.join(map(str, version))} at {config.uri} has no BM25 function (it came in 2.5).",
                           "Pass --milvus-no-bm25 for a dense-only collection, or use Milvus 2.5 or later.")
 
 

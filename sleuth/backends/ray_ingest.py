@@ -12,9 +12,9 @@ Python entry point (``sleuth index --ray`` calls it)::
 
     from sleuth.backends.milvus import MilvusCollection
     from sleuth.backends.milvus_config import MilvusConfig
-    from sleuth.backends.ray_ingest import plan, ray_ingest
+    from sleuth.backends.ray_ingest import plan, ray_ingest, ray_session
     work = plan(["papers/"])          # checks the paths; nothing is read yet
-    with MilvusCollection.open_or_create(MilvusConfig("http://milvus:19530", "papers")) as col:
+    with ray_session(workers=8), MilvusCollection.open_or_create(MilvusConfig("http://milvus:19530", "papers")) as col:
         summary = ray_ingest(work, col, workers=8)
 
 Ray is started locally (``ray.init(address="local", num_cpus=workers)``) unless ``$RAY_ADDRESS`` names
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -158,25 +159,44 @@ def check_target(target: Any) -> None:
         raise ConfigError("--ray ingestion writes into a Milvus collection.", "Add --backend milvus --milvus-uri URI.")
 
 
-def ray_ingest(work: Plan, col: Any, *, workers: int = 2,
-               on_progress: Callable[[int], None] | None = None) -> IngestSummary:
-    """Ingest the planned inputs into the Milvus collection ``col`` on ``workers`` Ray actors.
+@contextmanager
+def ray_session(workers: int) -> Iterator[None]:
+    """Connect to the Ray cluster at ``$RAY_ADDRESS``, or start a local Ray with ``workers`` CPUs; on exit,
+    shut down what this started (nothing, if Ray was already initialised).
 
-    Returns the same summary as :meth:`MilvusCollection.ingest`; ``on_progress`` counts records read.
+    Enter it before opening Milvus clients or loading an encoder in this process: a local Ray forks its
+    daemons from here, and a fork of a process already running gRPC or onnxruntime threads can hang
+    (observed: the raylet never started, and ``ray.init`` timed out after 30 s).
     """
     from sleuth.backends import SCALE_PIP
 
     need(("ray",), SCALE_PIP, "Ray ingestion")
     import ray
-    from ray.util import ActorPool
 
-    summary = IngestSummary(failed=[Failure(r.source, r.line, r.reason) for r in work.rejected])
-    started = not ray.is_initialized()
-    if started:
-        address = os.environ.get("RAY_ADDRESS") or "local"
-        ray.init(address=address, num_cpus=workers if address == "local" else None,
-                 include_dashboard=False, log_to_driver=False)
+    if ray.is_initialized():
+        yield
+        return
+    address = os.environ.get("RAY_ADDRESS") or "local"
+    ray.init(address=address, num_cpus=workers if address == "local" else None,
+             include_dashboard=False, log_to_driver=False)
     try:
+        yield
+    finally:
+        ray.shutdown()
+
+
+def ray_ingest(work: Plan, col: Any, *, workers: int = 2,
+               on_progress: Callable[[int], None] | None = None) -> IngestSummary:
+    """Ingest the planned inputs into the Milvus collection ``col`` on ``workers`` Ray actors.
+
+    Returns the same summary as :meth:`MilvusCollection.ingest`; ``on_progress`` counts records read.
+    Runs in :func:`ray_session` (enter it yourself first when this process starts a local Ray).
+    """
+    with ray_session(workers):
+        import ray
+        from ray.util import ActorPool
+
+        summary = IngestSummary(failed=[Failure(r.source, r.line, r.reason) for r in work.rejected])
         known = ray.put(col.store.all_hashes())
         actor = ray.remote(num_cpus=1)(ShardWorker)
         pool = ActorPool([actor.remote(col.settings.to_dict(), known, work.opts, 1) for _ in range(workers)])
@@ -190,7 +210,4 @@ def ray_ingest(work: Plan, col: Any, *, workers: int = 2,
             if on_progress:
                 on_progress(read)
         col.flush()
-    finally:
-        if started:
-            ray.shutdown()
     return summary

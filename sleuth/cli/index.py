@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import click
@@ -55,14 +56,16 @@ def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_
     read_options = dict(fmt=fmt, id_field=id_field, title_field=title_field, text_field=text_field, encoding=encoding,
                         skip_bad=skip_bad)
     # Both check the paths before a collection is created.
+    session: AbstractContextManager[None] = nullcontext()
     if ray:
-        from sleuth.backends.ray_ingest import check_target, plan
+        from sleuth.backends.ray_ingest import check_target, plan, ray_session
 
         check_target(where)
         work = plan(list(paths), **read_options)
+        session = ray_session(ray_workers)  # before any Milvus client exists (see ray_session)
     else:
         items = read_paths(list(paths), **read_options)
-    with where.open_or_create(settings) as col:
+    with session, where.open_or_create(settings) as col:
         with Progress(SpinnerColumn(), TextColumn("[progress.description]{task.description}"),
                       TextColumn("{task.completed:,} records"), TimeElapsedColumn(),
                       console=err, disable=no_progress or as_json, transient=True) as bar:
