@@ -174,3 +174,13 @@ def test_config_errors_say_what_to_do(tmp_path):
 def test_unreachable_server_is_a_clear_error():
     with pytest.raises(CollectionError, match="Cannot connect to Milvus"):
         MilvusCollection.open(MilvusConfig("http://127.0.0.1:9", "x"))
+
+
+def test_document_ids_with_quotes_and_backslashes_survive_filters(config):
+    odd = ['say "hi"', "back\\slash", "naïve ünïcode", "it's"]
+    with MilvusCollection.create(config, Settings(encoder="none")) as col:
+        col.ingest([Document(i, f"apples and pears number {n}", "", "synthetic") for n, i in enumerate(odd)])
+        assert set(col.store.hashes(odd)) == set(odd)
+        assert col.ingest([Document(odd[0], "changed text about plums", "", "synthetic")]).updated == 1
+        assert col.search("plums", 5, mode="bm25")[0].doc_id == odd[0]
+        assert col.delete(odd) == 4 and col.store.count_documents() == 0
