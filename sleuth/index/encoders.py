@@ -38,6 +38,7 @@ __all__ = [
     "Encoder",
     "MiniLMOnnxEncoder",
     "MiniLMTorchEncoder",
+    "QueryTunedEncoder",
     "get_encoder",
     "MINILM_DIR",
 ]
@@ -89,6 +90,22 @@ def default_threads() -> int:
     return max(1, min(n, MAX_THREADS))
 
 
+def onnx_session(model_path: Path, threads: int) -> Any:
+    """An onnxruntime CPU session tuned for one query at a time on a small machine."""
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    so.log_severity_level = 3
+    # Idle worker threads must sleep, not spin: on a 2-core machine spinning threads steal the
+    # core a search (numpy, BM25) runs on right after a query is encoded, adding ~4-8 ms.
+    so.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(str(model_path), sess_options=so, providers=["CPUExecutionProvider"])
+
+
 def _empty(dim: int) -> np.ndarray:
     return np.zeros((0, dim), dtype=np.float32)
 
@@ -137,7 +154,7 @@ class MiniLMOnnxEncoder:
         self.manifest: dict[str, Any] = (
             json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
         )
-        self.model_id = "sentence-transformers/all-MiniLM-L6-v2@onnx-" + (
+        self.model_id = self.manifest.get("model", "sentence-transformers/all-MiniLM-L6-v2") + "@onnx-" + (
             "int8" if self.manifest.get("recipe", {}).get("quantized", True) else "fp32"
         )
         self.threads = threads or default_threads()
@@ -163,24 +180,12 @@ class MiniLMOnnxEncoder:
         with self._lock:
             if self._session is not None:
                 return
-            import onnxruntime as ort
             from tokenizers import Tokenizer
 
             tok = Tokenizer.from_file(str(self.tokenizer_path))
             tok.enable_truncation(MAX_SEQ_LENGTH)
             tok.no_padding()
-            so = ort.SessionOptions()
-            so.intra_op_num_threads = self.threads
-            so.inter_op_num_threads = 1
-            so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-            so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            so.log_severity_level = 3
-            # Idle worker threads must sleep, not spin: on a 2-core machine spinning threads steal the
-            # core a search (numpy, BM25) runs on right after a query is encoded, adding ~4-8 ms.
-            so.add_session_config_entry("session.intra_op.allow_spinning", "0")
-            session = ort.InferenceSession(
-                str(self.model_path), sess_options=so, providers=["CPUExecutionProvider"]
-            )
+            session = onnx_session(self.model_path, self.threads)
             self._inputs = [i.name for i in session.get_inputs()]
             self._pooled = session.get_outputs()[0].name == "sentence_embedding"
             self._tokenizer = tok
@@ -286,6 +291,35 @@ class MiniLMTorchEncoder:
 
     def encode_queries(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
         return self._encode(texts, batch_size or 32, False)
+
+
+class QueryTunedEncoder:
+    """Passages through the collection's indexing encoder, queries through a query-side tuned one.
+
+    Identity (``model_id``, ``checksum``, ``dim``) is the passage encoder's, because that is what the
+    stored vectors were made with; ``sleuth tune`` trains the query side against those vectors.
+    """
+
+    def __init__(self, passages: Encoder, queries: Encoder) -> None:
+        if passages.dim != queries.dim:
+            raise ConfigError(
+                f"The tuned query encoder has {queries.dim} dimensions, the passage vectors {passages.dim}.",
+                "Run `sleuth tune` again on this collection.",
+            )
+        self.passage_encoder, self.query_encoder = passages, queries
+        self.model_id, self.dim = passages.model_id, passages.dim
+
+    @property
+    def checksum(self) -> str:
+        return self.passage_encoder.checksum
+
+    def encode_passages(
+        self, texts: Sequence[str], batch_size: int | None = None, progress: bool = False
+    ) -> np.ndarray:
+        return self.passage_encoder.encode_passages(texts, batch_size, progress)
+
+    def encode_queries(self, texts: Sequence[str], batch_size: int | None = None) -> np.ndarray:
+        return self.query_encoder.encode_queries(texts, batch_size)
 
 
 class _progress:

@@ -53,9 +53,9 @@ class Encoder(Protocol):
     def encode_queries(self, texts: list[str]) -> np.ndarray: ...
 
 
-def passage_text(row: ChunkRow) -> str:
-    """What the encoder sees for a passage: its document's title, then the passage (BEIR's convention)."""
-    return f"{row.title} {row.text}".strip()
+def passage_text(title: str, text: str) -> str:
+    """What the encoders see for a passage: its document's title, then the passage (BEIR's convention)."""
+    return f"{title} {text}".strip()
 
 
 # -- quantisation (pure) ------------------------------------------------------------------------
@@ -130,7 +130,7 @@ def _embed(rows: list[ChunkRow], encoder: Encoder, progress: Callable[[int], Non
     out = []
     for i in range(0, len(rows), 256):
         part = rows[i : i + 256]
-        out.append(encoder.encode_passages([passage_text(r) for r in part]))
+        out.append(encoder.encode_passages([passage_text(r.title, r.text) for r in part]))
         if progress:
             progress(len(part))
     return np.concatenate(out) if out else np.zeros((0, encoder.dim), np.float32)
@@ -295,6 +295,10 @@ class DenseIndex:
         cand = np.sort(np.argpartition(dist, m - 1)[:m]) if m < self.n_chunks else np.arange(self.n_chunks)
         scores[cand] = np.asarray(self._f32[cand] @ q, dtype=np.float64)  # sorted rows read the mmap in order
         return scores
+
+    def passages(self) -> tuple[np.ndarray, list[str]]:
+        """Every live passage's float32 vector and its document id, in row order."""
+        return np.asarray(self._f32, dtype=np.float32), self._doc_names[self.chunk_doc].tolist()
 
     def vectors_for(self, chunk_ids: list[int]) -> np.ndarray:
         """The float32 vectors of the given chunk row ids (all must be live)."""

@@ -81,3 +81,40 @@ for _name, _method in (("hybrid", "minmax"), ("hybrid-rrf", "rrf"), ("hybrid-min
 
 def get_pipeline(name: str) -> Pipeline:
     return PIPELINES.get(name)
+
+RERANK_DEPTH = 20
+"""Documents of the hybrid ranking the reranker re-scores (cost grows linearly: see benchmarks/README.md)."""
+RERANK_WEIGHT = 0.5
+
+
+def _hybrid_rerank(col: Collection, query: str, k: int) -> Result:
+    """Hybrid, then the collection's trained cross-encoder over the head (``sleuth tune`` adopts both)."""
+    from sleuth.errors import CollectionError
+    from sleuth.index.vectors import passage_text
+    from sleuth.rerank import rerank_scores
+
+    reranker = col.reranker
+    if reranker is None:
+        raise CollectionError(
+            f"{col.directory} has no trained reranker.",
+            "Run `sleuth tune` on it first, or use --mode hybrid.",
+        )
+    depth = int(col.tuned.get("rerank_depth", RERANK_DEPTH))
+    first = _hybrid("minmax")(col, query, max(k, depth))
+    texts = []
+    for _, _, chunk_id in first[:depth]:
+        found = col.store.get_chunk(int(chunk_id))
+        texts.append(passage_text(found[1], found[0].text) if found else "")
+    scores = reranker.score(query, texts)
+    chunk = {d: c for d, _, c in first}
+    fused = rerank_scores([(d, s) for d, s, _ in first], scores.tolist(),
+                          float(col.tuned.get("rerank_weight", RERANK_WEIGHT)))
+    return [(d, s, chunk[d]) for d, s in fused[:k]]
+
+
+def _prepare_rerank(col: Collection) -> None:
+    _prepare_both(col)
+    col.reranker
+
+
+PIPELINES.add("hybrid-rerank", Pipeline("hybrid-rerank", _hybrid_rerank, prepare=_prepare_rerank, dense=True))

@@ -4,6 +4,7 @@
     DIR/docs.sqlite    documents and chunks (source of truth; WAL, synchronous=FULL)
     DIR/lexical/       BM25 segments + manifest (derived; rebuildable from the docstore)
     DIR/vectors/       dense vectors + manifest with the encoder's id and checksum (derived)
+    DIR/models/        models ``sleuth tune`` trained for this collection (query encoder, reranker)
     DIR/write.lock     held by the one process allowed to write
 """
 
@@ -22,9 +23,10 @@ from sleuth.errors import CollectionError, InputError
 from sleuth.index import lexical, vectors
 from sleuth.index.lexical import LexicalIndex
 from sleuth.index.vectors import DenseIndex, Encoder
+from sleuth.rerank.cross_encoder import CrossEncoder
 from sleuth.store.docstore import DocStore, content_hash
 from sleuth.store.lock import WriteLock
-from sleuth.store.meta import read_meta, write_meta
+from sleuth.store.meta import read_meta, write_meta, write_tuned
 from sleuth.text import Analyzer
 from sleuth.text.highlight import snippet
 from sleuth.types import Document, Hit
@@ -118,6 +120,7 @@ class Collection(Searchable):
         self._lexical: LexicalIndex | None = None
         self._dense: DenseIndex | None = None
         self._encoder: Encoder | None = None
+        self._reranker: CrossEncoder | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -288,13 +291,49 @@ class Collection(Searchable):
         return self._lexical
 
     @property
-    def encoder(self) -> Encoder | None:
-        """The collection's dense encoder, loaded on first use; None when ``encoder`` is ``none``."""
-        if self._encoder is None and self.settings.encoder != "none":
-            from sleuth.index.encoders import get_encoder
+    def tuned(self) -> dict[str, Any]:
+        """What ``sleuth tune`` adopted: ``query_encoder`` / ``reranker`` folders (relative), and its report."""
+        return dict(self.meta.get("tuned") or {})
 
-            self._encoder = get_encoder(self.settings.encoder)
+    def try_tuned(self, tuned: dict[str, Any] | None) -> None:
+        """Use (or, with None, stop using) tuned models in this process only; meta.json is not written."""
+        self.meta = {k: v for k, v in self.meta.items() if k != "tuned"}
+        if tuned:
+            self.meta["tuned"] = tuned
+        self._encoder = self._dense = self._reranker = None
+
+    def set_tuned(self, tuned: dict[str, Any] | None) -> None:
+        """Adopt (or, with None, drop) tuned models: one atomic meta.json write, under the write lock."""
+        self._writable()
+        with WriteLock(self.directory):
+            for key in ("query_encoder", "reranker"):
+                if tuned and tuned.get(key) and not (self.directory / tuned[key]).is_dir():
+                    raise CollectionError(f"{self.directory / tuned[key]} does not exist.", "Run `sleuth tune` again.")
+            self.meta = write_tuned(self.directory, tuned)
+        self._encoder = self._dense = self._reranker = None
+
+    @property
+    def encoder(self) -> Encoder | None:
+        """The collection's dense encoder, loaded on first use; None when ``encoder`` is ``none``.
+
+        After ``sleuth tune`` adopted a query encoder, queries go through it and passages through the
+        encoder the vectors were made with.
+        """
+        if self._encoder is None and self.settings.encoder != "none":
+            from sleuth.index.encoders import MiniLMOnnxEncoder, QueryTunedEncoder, get_encoder
+
+            enc = get_encoder(self.settings.encoder)
+            if self.tuned.get("query_encoder"):
+                enc = QueryTunedEncoder(enc, MiniLMOnnxEncoder(self.directory / self.tuned["query_encoder"]))
+            self._encoder = enc
         return self._encoder
+
+    @property
+    def reranker(self) -> CrossEncoder | None:
+        """The cross-encoder ``sleuth tune`` trained and adopted for this collection, if any."""
+        if self._reranker is None and self.tuned.get("reranker"):
+            self._reranker = CrossEncoder(self.directory / self.tuned["reranker"])
+        return self._reranker
 
     @property
     def dense(self) -> DenseIndex:
@@ -309,8 +348,10 @@ class Collection(Searchable):
 
     @property
     def default_mode(self) -> str:
-        """hybrid when the collection has a dense encoder, else bm25."""
-        return "bm25" if self.settings.encoder == "none" else "hybrid"
+        """hybrid-rerank when ``sleuth tune`` adopted a reranker, hybrid with a dense encoder, else bm25."""
+        if self.settings.encoder == "none":
+            return "bm25"
+        return "hybrid-rerank" if self.tuned.get("reranker") else "hybrid"
 
     def stats(self) -> dict[str, Any]:
         size = sum(p.stat().st_size for p in self.directory.rglob("*") if p.is_file())

@@ -1,4 +1,6 @@
-"""meta.json: the collection's format version and settings, written once and atomically."""
+"""meta.json: the collection's format version and settings (written once), and what ``sleuth tune`` adopted.
+
+Every write replaces the whole file atomically."""
 
 from __future__ import annotations
 
@@ -24,6 +26,17 @@ def write_meta(directory: Path, settings: Settings) -> dict[str, Any]:
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "settings": settings.to_dict(),
     }
+    atomic_write_json(directory / META, meta)
+    return meta
+
+
+def write_tuned(directory: Path, tuned: dict[str, Any] | None) -> dict[str, Any]:
+    """Record (or, with None, forget) the tuned models in meta.json; returns the new meta."""
+    meta = read_meta(directory)
+    if tuned:
+        meta["tuned"] = tuned
+    else:
+        meta.pop("tuned", None)
     atomic_write_json(directory / META, meta)
     return meta
 

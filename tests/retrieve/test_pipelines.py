@@ -38,3 +38,28 @@ def test_hybrid_is_the_default_mode_and_returns_each_document_once(col):
 def test_pipelines_reach_a_quality_floor_on_the_fixture(tmp_path, pipeline):
     r = run_beir(BEIR, pipeline, collection_dir=tmp_path / "c")
     assert r["ndcg@10"] >= 0.9, r
+
+
+def test_hybrid_rerank_without_a_trained_reranker_says_what_to_do(col):
+    from sleuth.errors import CollectionError
+
+    with pytest.raises(CollectionError) as e:
+        col.search("honey bees", 3, mode="hybrid-rerank")
+    assert "no trained reranker" in e.value.what and "sleuth tune" in e.value.fix
+
+
+def test_try_tuned_is_in_memory_only(col):
+    meta = (col.directory / "meta.json").read_text()
+    col.try_tuned({"query_encoder": "models/nowhere"})
+    assert col.tuned == {"query_encoder": "models/nowhere"}
+    col.try_tuned(None)
+    assert col.tuned == {} and (col.directory / "meta.json").read_text() == meta
+    assert col.default_mode == "hybrid"
+
+
+def test_set_tuned_refuses_a_missing_model_folder(col):
+    from sleuth.errors import CollectionError
+
+    with pytest.raises(CollectionError, match="does not exist"):
+        col.set_tuned({"query_encoder": "models/nowhere"})
+    assert col.tuned == {}

@@ -1,0 +1,101 @@
+"""``sleuth tune``: adapt retrieval to the collection, without labels, within a time budget."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import click
+
+from sleuth.cli.common import collection_option, err, friendly_errors, json_option, out, print_json, resolve
+from sleuth.errors import InputError
+from sleuth.store.collection import Collection
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$")
+_UNIT = {"": 1, "s": 1, "m": 60, "h": 3600}
+
+
+def parse_duration(text: str) -> float:
+    """'90s', '10m', '1.5h' or plain seconds -> seconds."""
+    m = _DURATION.match(text)
+    if not m or float(m.group(1)) <= 0:
+        raise InputError(f"--budget {text!r} is not a duration.", "Write it like 10m, 90s or 1h.")
+    return float(m.group(1)) * _UNIT[m.group(2)]
+
+
+@click.command()
+@click.option("--budget", default="10m", show_default=True,
+              help="Training time allowed (e.g. 5m, 600s, 1h); mining, export and checks add ~1-3 minutes.")
+@click.option("--train", "train_data", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="A BEIR folder whose qrels/<split>.tsv adds judged pairs (e.g. SciFact's train split).")
+@click.option("--split", "train_split", default="train", show_default=True,
+              help="Which qrels file of --train to learn from; 'test' is refused.")
+@click.option("--no-reranker", is_flag=True, help="Only adapt the query encoder.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed for pair sampling, splits and training.")
+@click.option("--min-gain", type=click.FloatRange(0, 1), default=0.005, show_default=True,
+              help="nDCG@10 a model must gain on the held-out pairs to be adopted.")
+@click.option("--reset", is_flag=True, help="Forget the tuned models and go back to the shipped ones.")
+@collection_option
+@json_option
+@friendly_errors
+def tune(budget: str, train_data: Path | None, train_split: str, no_reranker: bool, seed: int,
+         min_gain: float, reset: bool, collection: Path | None, as_json: bool) -> None:
+    """Adapt search to this collection's own text, on the CPU, without labels.
+
+    \b
+    Mines training pairs from the documents (title -> body, sentence -> rest of its passage), trains
+    a query encoder against the collection's passage vectors and a cross-encoder reranker on hard
+    negatives from the current hybrid search, then keeps each model only if it ranks a held-out
+    slice of the pairs better than the untuned search. Search, ask, eval and serve use what was kept.
+    Needs torch:  pip install torch==2.13.0 && pip install 'sleuth[tune]'
+
+    \b
+    Examples:
+      sleuth tune                                  # 10 minutes of training, default collection
+      sleuth tune -c scifact --train ../shared/data/scifact --budget 5m
+      sleuth tune --reset                          # back to the shipped models
+    """
+    with Collection.open(resolve(collection)) as col:
+        if reset:
+            col.set_tuned(None)
+            from sleuth.tune.runner import remove_unused
+
+            remove_unused(col)
+            out.print("Tuned models removed; the collection uses the shipped ones.")
+            return
+        from sleuth.tune.runner import TuneOptions
+        from sleuth.tune.runner import tune as run
+
+        options = TuneOptions(budget_s=parse_duration(budget), seed=seed, train_data=train_data,
+                              train_split=train_split, reranker=not no_reranker, min_gain=min_gain)
+        report = _with_progress(lambda on_event: run(col, options, on_event), quiet=as_json)
+        tuned = col.tuned
+    if as_json:
+        print_json({"adopted": report.adopted, "report": report.to_dict(), "default_mode": _mode(tuned)})
+        return
+    out.print(f"pairs: {', '.join(f'{k} {v}' for k, v in report.pairs.items())}; held out: {report.held_out_pairs}")
+    out.print("held-out nDCG@10: " + ", ".join(f"{k} {v:.4f}" for k, v in report.held_out_ndcg.items()))
+    kept = [k for k in ("query_encoder", "reranker") if report.adopted.get(k)]
+    out.print(f"adopted: {', '.join(kept) if kept else 'nothing (the untuned search did as well)'}; "
+              f"search now uses {_mode(tuned)}; {report.seconds.get('total', 0):.0f} s in all")
+
+
+def _mode(tuned: dict[str, object]) -> str:
+    return "hybrid-rerank" if tuned.get("reranker") else "hybrid"
+
+
+def _with_progress(job, quiet: bool):  # type: ignore[no-untyped-def]
+    if quiet:
+        return job(None)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                  console=err, transient=True) as bar:
+        tasks: dict[str, int] = {}
+
+        def on_event(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        return job(on_event)
