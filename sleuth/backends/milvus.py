@@ -179,6 +179,12 @@ class MilvusLexical:
     def __init__(self, col: MilvusCollection) -> None:
         self.col = col
 
+    @property
+    def n_chunks(self) -> int:
+        # Read by query expansion (sleuth.rag.rewrite), with the term statistics Milvus does not expose.
+        raise ConfigError("Query expansion without a generator (ask --rewrite) needs the embedded store's term statistics.",
+                          "On Milvus, leave --rewrite off, or pass --generator to rewrite with a model.")
+
     def search(self, query: str, k: int = 10) -> LexicalResult:
         terms = self.col.analyzer.terms(query)
         if not terms or k <= 0:

@@ -184,3 +184,14 @@ def test_document_ids_with_quotes_and_backslashes_survive_filters(config):
         assert col.ingest([Document(odd[0], "changed text about plums", "", "synthetic")]).updated == 1
         assert col.search("plums", 5, mode="bm25")[0].doc_id == odd[0]
         assert col.delete(odd) == 4 and col.store.count_documents() == 0
+
+
+def test_ask_answers_from_milvus_and_refuses_expansion_it_cannot_do(pair):
+    from sleuth.rag.pipeline import ask
+
+    _, mil, _ = pair
+    # Synthetic word salad is far from any question in meaning: turn abstention off to see the citations.
+    answer = ask(mil, "Which passage mentions Markerd7x?", memory=False, abstain_below=0.0)
+    assert not answer.abstained and answer.citations[0].doc_id == "d7"
+    with pytest.raises(ConfigError, match="--rewrite"):
+        ask(mil, "protein gene tumor", memory=False, rewrite=True)
