@@ -7,7 +7,7 @@ SLEUTH := $(VENV)/bin/sleuth
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export SLEUTH_HOME ?= $(CURDIR)/.sleuth-demo
 
-.PHONY: demo test test-slow install install-test install-llm install-tune bench clean
+.PHONY: demo test test-slow install install-test install-llm install-tune install-scale bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ install-llm: $(VENV)/.installed-test
 install-tune: $(VENV)/.installed-test
 	$(PIP) install -q torch==2.13.0
 	$(PIP) install -q -e '.[tune]'
+
+# Optional: scale-out on Milvus and Ray (docs/scale-out.md); the tests then also run Milvus Lite, the Milvus 2.3.5
+# standalone server and a local Ray (as root, each in a loopback-only network namespace).
+install-scale: $(VENV)/.installed-test
+	$(PIP) install -q -e '.[scale,scale-server]'
 
 demo: install
 	$(SLEUTH) index examples/papers/corpus.jsonl

@@ -9,9 +9,8 @@ from pathlib import Path
 import click
 from rich.text import Text
 
-from sleuth.cli.common import collection_option, err, friendly_errors, json_option, out, print_json, resolve
+from sleuth.cli.common import backend_options, collection_option, err, friendly_errors, json_option, out, print_json, target
 from sleuth.rag.pipeline import Asker, AskOptions
-from sleuth.store.collection import Collection
 
 
 @click.command()
@@ -25,6 +24,7 @@ from sleuth.store.collection import Collection
 @click.option("--filter/--no-filter", "filter_", default=True, show_default=True, help="Drop passages that do not bear on the question.")
 @click.option("--memory/--no-memory", default=True, show_default=True, help="Reuse answers to earlier (paraphrased) questions.")
 @collection_option
+@backend_options()
 @json_option
 @friendly_errors
 def ask(question: str, generator: str | None, model: str | None, k: int, rewrite: bool, filter_: bool, memory: bool,
@@ -39,7 +39,7 @@ def ask(question: str, generator: str | None, model: str | None, k: int, rewrite
     from sleuth.rag.backends import get_generator
 
     gen = get_generator(generator, model=model)
-    with Collection.open(resolve(collection), readonly=True) as col:
+    with target(collection).open(readonly=True) as col:
         asker = Asker(col, gen, AskOptions(k=k, rewrite=rewrite, filter=filter_, memory=memory))
         streaming = gen is not None and not as_json and sys.stdout.isatty()
         answer = asker.ask(question, on_token=(lambda s: out.print(s, end="")) if streaming else None)

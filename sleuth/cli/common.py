@@ -12,6 +12,8 @@ from typing import Any, TypeVar
 import click
 from rich.console import Console
 
+from sleuth.backends import BACKENDS, Options, Target, get_target
+from sleuth.backends.milvus_config import INDEX_TYPES
 from sleuth.errors import SleuthError
 from sleuth.store.collection import default_collection
 
@@ -30,6 +32,55 @@ def collection_option(f: F) -> F:
 
 def resolve(collection: Path | None) -> Path:
     return collection if collection is not None else default_collection()
+
+
+_BACKEND_META = "sleuth.backend"
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    if value is not None:
+        ctx.meta.setdefault(_BACKEND_META, {})[param.name] = value
+    return value
+
+
+def _backend_option(*decls: str, **kw: Any) -> Callable[[F], F]:
+    # Not passed to the verb: the verb asks target() for the collection they name together.
+    return click.option(*decls, expose_value=False, callback=_remember, **kw)
+
+
+def backend_options(*, creating: bool = False) -> Callable[[F], F]:
+    """--backend and the Milvus options; ``creating`` adds the ones that only matter when creating."""
+
+    def deco(f: F) -> F:
+        if creating:
+            f = _backend_option("--milvus-bm25/--milvus-no-bm25", "milvus_bm25", default=None,
+                                help="Milvus, new collections: store a BM25 field (needs Milvus >= 2.5) [on].")(f)
+            f = _backend_option("--milvus-shards", "milvus_shards", type=click.IntRange(1, 16), default=None,
+                                help="Milvus, new collections: shards of the collection [1].")(f)
+            f = _backend_option("--milvus-index", "milvus_index", type=click.Choice(INDEX_TYPES.names()), default=None,
+                                help="Milvus, new collections: dense index type [AUTOINDEX].")(f)
+        f = _backend_option("--milvus-collection", "milvus_collection", envvar="SLEUTH_MILVUS_COLLECTION", default=None,
+                            help="Milvus collection name [sleuth]. Also $SLEUTH_MILVUS_COLLECTION.")(f)
+        f = _backend_option("--milvus-uri", "milvus_uri", envvar="SLEUTH_MILVUS_URI", default=None,
+                            help="Milvus server (http://HOST:19530) or Milvus Lite file (./x.db). Also $SLEUTH_MILVUS_URI; "
+                                 "a token from $SLEUTH_MILVUS_TOKEN.")(f)
+        f = _backend_option("--backend", "backend", type=click.Choice(BACKENDS.names()), envvar="SLEUTH_BACKEND",
+                            default=None, help="Where the collection lives [embedded: the --collection directory]. Also $SLEUTH_BACKEND.")(f)
+        return f
+
+    return deco
+
+
+def backend_choice() -> dict[str, Any]:
+    """The backend options given on the command line (or by environment variables)."""
+    return dict(click.get_current_context().meta.get(_BACKEND_META, {}))
+
+
+def target(collection: Path | None, **overrides: Any) -> Target:
+    """The collection that --collection and the backend options name (embedded by default)."""
+    chosen = {**backend_choice(), **overrides}
+    backend = chosen.pop("backend", "embedded")
+    return get_target(backend, Options(resolve(collection), **chosen))
 
 
 def json_option(f: F) -> F:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shlex
 import tempfile
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from sleuth.cli.common import err, friendly_errors, json_option, out, print_json
+from sleuth.cli.common import backend_choice, backend_options, err, friendly_errors, json_option, out, print_json, target
 from sleuth.config import Settings
 from sleuth.errors import InputError
 from sleuth.evaluate.experiment import run_beir
@@ -75,6 +76,7 @@ def eval_() -> None:
 @click.option("--run-file", type=click.Path(path_type=Path), default=None,
               help="Also write the ranking as a TREC run file (with several pipelines: one file per pipeline, suffixed).")
 @_report_options
+@backend_options(creating=True)
 @json_option
 @friendly_errors
 def retrieval(data_dir: Path, pipelines: tuple[str, ...], split: str, depth: int, collection: Path | None,
@@ -98,12 +100,21 @@ def retrieval(data_dir: Path, pipelines: tuple[str, ...], split: str, depth: int
     results = []
     tmp = tempfile.TemporaryDirectory(prefix="sleuth-eval-") if collection is None or detail else None
     settings = None
-    if collection is None:  # one index for all pipelines of this run, embedded only if one needs it
+    # Explicit either way for a temporary index: left to run_beir, a lexical first pipeline would create
+    # the shared index without vectors, and a dense pipeline after it would fail.
+    fresh = Settings() if any(get_pipeline(p).dense for p in pipelines) else Settings(encoder="none")
+    where, scratch = None, None
+    if backend_choice().get("backend", "embedded") != "embedded":
+        name = backend_choice().get("milvus_collection")
+        if name is None:  # a temporary collection, dropped at the end
+            name = f"sleuth_eval_{uuid.uuid4().hex[:12]}"
+            settings = fresh
+        where = target(collection, milvus_collection=name)
+        scratch = where if settings is not None else None
+    elif collection is None:  # one index for all pipelines of this run, embedded only if one needs it
         assert tmp is not None
         collection = Path(tmp.name) / "collection"
-        # Explicit either way: left to run_beir, a lexical first pipeline would create the shared index
-        # without vectors, and a dense pipeline after it would fail.
-        settings = Settings() if any(get_pipeline(p).dense for p in pipelines) else Settings(encoder="none")
+        settings = fresh
     runs: dict[str, Path] = {}
     try:
         for name, label in zip(pipelines, labels):
@@ -119,7 +130,7 @@ def retrieval(data_dir: Path, pipelines: tuple[str, ...], split: str, depth: int
                           console=err, transient=True, disable=as_json) as bar:
                 task = bar.add_task("queries")
                 results.append(run_beir(data_dir, name, split=split, depth=depth, collection_dir=collection,
-                                        settings=settings, run_file=rf,
+                                        settings=settings, run_file=rf, target=where,
                                         on_progress=lambda _s, i, n: bar.update(task, completed=i, total=n)))
         cmp = None
         if detail:
@@ -127,6 +138,8 @@ def retrieval(data_dir: Path, pipelines: tuple[str, ...], split: str, depth: int
     finally:
         if tmp is not None:
             tmp.cleanup()
+        if scratch is not None and scratch.exists():
+            scratch.remove()
     if as_json:
         if cmp is not None:
             print_json({"results": results, "comparison": cmp})

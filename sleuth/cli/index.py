@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import click
@@ -9,10 +10,10 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from sleuth.chunking import CHUNKERS
-from sleuth.cli.common import collection_option, err, friendly_errors, json_option, print_json, resolve
+from sleuth.cli.common import backend_options, collection_option, err, friendly_errors, json_option, print_json, target
 from sleuth.config import Settings
 from sleuth.ingest import FORMATS, read_paths
-from sleuth.store.collection import Collection, IngestSummary
+from sleuth.store.collection import IngestSummary
 
 
 @click.command()
@@ -29,49 +30,68 @@ from sleuth.store.collection import Collection, IngestSummary
 @click.option("--chunk-size", type=int, default=None, help="New collections only: passage length in words [200].")
 @click.option("--chunk-overlap", type=int, default=None, help="New collections only: overlap in words [0].")
 @click.option("--no-progress", is_flag=True, help="Do not draw a progress bar.")
+@backend_options(creating=True)
+@click.option("--ray", "ray", is_flag=True,
+              help="Read, chunk and embed on Ray workers (Milvus backend; $RAY_ADDRESS names a cluster, else a local Ray starts).")
+@click.option("--ray-workers", type=click.IntRange(1), default=2, show_default=True, help="With --ray: parallel workers.")
 @json_option
 @friendly_errors
 def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_field: str, title_field: str,
           text_field: str, encoding: str, skip_bad: bool, chunker: str | None, chunk_size: int | None,
-          chunk_overlap: int | None, no_progress: bool, as_json: bool) -> None:
+          chunk_overlap: int | None, no_progress: bool, ray: bool, ray_workers: int, as_json: bool) -> None:
     """Index files into a collection (created if needed).
 
     Re-running is safe and cheap: unchanged documents are skipped (content hash), changed ones
     re-indexed. An interrupted run keeps what it committed; run it again to finish.
     """
-    directory = resolve(collection)
+    where = target(collection)
     chosen = {k: v for k, v in (("chunker", chunker), ("chunk_size", chunk_size), ("chunk_overlap", chunk_overlap)) if v is not None}
     settings = None
     if chosen:
         base = Settings()
-        if (directory / "meta.json").exists():
-            with Collection.open(directory, readonly=True) as existing:
+        if where.exists():
+            with where.open(readonly=True) as existing:
                 base = existing.settings
         settings = base.replace(**chosen)
-    items = read_paths(list(paths), fmt=fmt, id_field=id_field, title_field=title_field,
-                       text_field=text_field, encoding=encoding, skip_bad=skip_bad)
-    with Collection.open_or_create(directory, settings) as col:
+    read_options = dict(fmt=fmt, id_field=id_field, title_field=title_field, text_field=text_field, encoding=encoding,
+                        skip_bad=skip_bad)
+    # Both check the paths before a collection is created.
+    session: AbstractContextManager[None] = nullcontext()
+    if ray:
+        from sleuth.backends.ray_ingest import check_target, plan, ray_session
+
+        check_target(where)
+        work = plan(list(paths), **read_options)
+        session = ray_session(ray_workers)  # before any Milvus client exists (see ray_session)
+    else:
+        items = read_paths(list(paths), **read_options)
+    with session, where.open_or_create(settings) as col:
         with Progress(SpinnerColumn(), TextColumn("[progress.description]{task.description}"),
                       TextColumn("{task.completed:,} records"), TimeElapsedColumn(),
                       console=err, disable=no_progress or as_json, transient=True) as bar:
-            task = bar.add_task(f"reading into {directory}")
+            task = bar.add_task(f"reading into {where.label}")
             embed = bar.add_task("embedding passages", visible=False)
 
             def embedded(n: int) -> None:
                 bar.update(embed, visible=True, advance=n)
 
-            summary = col.ingest(items, on_progress=lambda n: bar.advance(task, n), on_embed=embedded)
+            if ray:
+                from sleuth.backends.ray_ingest import ray_ingest
+
+                summary = ray_ingest(work, col, workers=ray_workers, on_progress=lambda n: bar.advance(task, n))
+            else:
+                summary = col.ingest(items, on_progress=lambda n: bar.advance(task, n), on_embed=embedded)
         total = {"documents": col.store.count_documents(), "chunks": col.store.count_chunks()}
     if as_json:
-        print_json({**summary.to_dict(), "collection": str(directory), "total": total})
+        print_json({**summary.to_dict(), "collection": where.label, "total": total})
         return
-    _print_summary(summary, directory, total)
+    _print_summary(summary, where.label, total)
     if not (summary.added or summary.updated or summary.skipped or summary.failed):
         err.print("No documents were found in the given paths. Supported: a BEIR folder (corpus.jsonl), "
                   ".jsonl/.ndjson, .md/.markdown, .txt and .pdf files; or pass --format.")
 
 
-def _print_summary(s: IngestSummary, directory: Path, total: dict[str, int]) -> None:
+def _print_summary(s: IngestSummary, directory: str, total: dict[str, int]) -> None:
     table = Table(title=f"Indexed into {directory}", show_header=True, title_justify="left")
     for name in ("added", "updated", "unchanged (skipped)", "failed", "passages written"):
         table.add_column(name, justify="right")

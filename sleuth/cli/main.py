@@ -46,6 +46,8 @@ def main() -> None:
     # pypdf reports recoverable oddities of real-world PDFs through logging; the readers already turn
     # unreadable files into clear errors, so those warnings would only be noise on the terminal.
     logging.getLogger("pypdf").setLevel(logging.ERROR)
+    # pymilvus warns on every paged query of Milvus Lite that it falls back to client-side timestamps.
+    logging.getLogger("pymilvus").setLevel(logging.ERROR)
     cli(prog_name="sleuth")
 
 

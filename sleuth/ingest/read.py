@@ -32,13 +32,22 @@ def read_paths(
     file given directly: its name). Bad paths and options raise here, before anything is read;
     a bad file raises FormatError when reached, or is yielded as Rejected with ``skip_bad``.
     """
+    opts = Options(id_field, title_field, text_field, encoding, skip_bad)
+    return _read(sources(paths, fmt=fmt, opts=opts), opts)
+
+
+def sources(paths: PathArg | Iterable[PathArg], *, fmt: str | None = None,
+            opts: Options = Options()) -> Iterator[tuple[Format, Source] | Rejected]:
+    """The files ``read_paths`` would read, each with its format (unreadable directories as Rejected).
+
+    Bad paths and options raise here, before anything is walked.
+    """
     roots = [Path(paths)] if isinstance(paths, (str, os.PathLike)) else [Path(p) for p in paths]
     forced = FORMATS.get(fmt) if fmt is not None else None
-    _check_encoding(encoding)
+    _check_encoding(opts.encoding)
     for root in roots:
         _check_root(root, forced)
-    opts = Options(id_field, title_field, text_field, encoding, skip_bad)
-    return _read(roots, forced, opts)
+    return _sources(roots, forced, opts)
 
 
 def _check_encoding(encoding: str) -> None:
@@ -72,15 +81,21 @@ def _check_root(root: Path, forced: Format | None) -> None:
         )
 
 
-def _read(roots: list[Path], forced: Format | None, opts: Options) -> Iterator[Item]:
+def _sources(roots: list[Path], forced: Format | None, opts: Options) -> Iterator[tuple[Format, Source] | Rejected]:
     for root in roots:
-        found = _walk(root, root, forced, opts) if root.is_dir() else [(forced or format_for(root), Source(root, root.name))]
-        for entry in found:
-            if isinstance(entry, Rejected):
-                yield entry
-            else:
-                fmt, source = entry
-                yield from fmt.read(source, opts)
+        if root.is_dir():
+            yield from _walk(root, root, forced, opts)
+        else:
+            yield forced or format_for(root), Source(root, root.name)  # type: ignore[misc]  # _check_root: known
+
+
+def _read(found: Iterator[tuple[Format, Source] | Rejected], opts: Options) -> Iterator[Item]:
+    for entry in found:
+        if isinstance(entry, Rejected):
+            yield entry
+        else:
+            fmt, source = entry
+            yield from fmt.read(source, opts)
 
 
 def _walk(

@@ -67,7 +67,47 @@ class IngestSummary:
         }
 
 
-class Collection:
+class Searchable:
+    """``search`` over any collection: the embedded one here, or :class:`sleuth.backends.milvus.MilvusCollection`.
+
+    A subclass provides ``store`` (``get_chunks``), ``analyzer``, ``default_mode`` and whatever the
+    pipelines read (``lexical``, ``dense``).
+    """
+
+    store: Any
+    analyzer: Analyzer
+
+    @property
+    def default_mode(self) -> str:
+        raise NotImplementedError
+
+    def search(self, query: str, k: int = 10, *, mode: str | None = None, snippets: bool = True) -> list[Hit]:
+        """The ``k`` best documents for ``query``, each with its best passage and a highlighted snippet.
+
+        ``mode`` names a pipeline (see :data:`sleuth.retrieve.PIPELINES`); default :attr:`default_mode`.
+        """
+        from sleuth.retrieve import get_pipeline  # pipelines import this module
+
+        check_query(query)
+        if k < 1:
+            raise InputError(f"k must be at least 1, got {k}.", "Pass -k 10, for example.")
+        ranked = get_pipeline(mode or self.default_mode)(self, query, k)  # type: ignore[arg-type]
+        if not snippets:
+            return [Hit(doc_id, float(score), rank) for rank, (doc_id, score, _) in enumerate(ranked)]
+        # One look-up for all passages: a round trip each would dominate a remote store's latency.
+        chunks = self.store.get_chunks([int(c) for _, _, c in ranked])
+        hits = []
+        for rank, (doc_id, score, chunk_id) in enumerate(ranked):
+            found = chunks.get(int(chunk_id))
+            if found is None:  # deleted by a writer since this index was loaded
+                continue
+            chunk, title = found
+            text, marks = snippet(chunk.text, query, self.analyzer)
+            hits.append(Hit(doc_id, float(score), rank, chunk, title, text, marks))
+        return hits
+
+
+class Collection(Searchable):
     """Open with :meth:`open` (existing) or :meth:`create`; :meth:`open_or_create` for ingest."""
 
     def __init__(self, directory: Path, meta: dict[str, Any], *, readonly: bool) -> None:
@@ -215,9 +255,7 @@ class Collection:
             if known.get(doc_id) == digest:
                 summary.skipped += 1
                 continue
-            spans = chunk_text(doc.text, s.chunker, s.chunk_size, s.chunk_overlap)
-            if not spans and doc.title.strip():
-                spans = [(0, 0)]  # a title-only document: one empty passage, found through its title
+            spans = document_spans(doc, s)
             if not spans:
                 summary.failed.append(Failure(doc.source, None, f"document {doc_id!r} has no text or title to index"))
                 continue
@@ -315,29 +353,6 @@ class Collection:
             return "bm25"
         return "hybrid-rerank" if self.tuned.get("reranker") else "hybrid"
 
-    def search(self, query: str, k: int = 10, *, mode: str | None = None, snippets: bool = True) -> list[Hit]:
-        """The ``k`` best documents for ``query``, each with its best passage and a highlighted snippet.
-
-        ``mode`` names a pipeline (see :data:`sleuth.retrieve.PIPELINES`); default :attr:`default_mode`.
-        """
-        from sleuth.retrieve import get_pipeline  # pipelines import this module
-
-        check_query(query)
-        if k < 1:
-            raise InputError(f"k must be at least 1, got {k}.", "Pass -k 10, for example.")
-        hits = []
-        for rank, (doc_id, score, chunk_id) in enumerate(get_pipeline(mode or self.default_mode)(self, query, k)):
-            if not snippets:
-                hits.append(Hit(doc_id, float(score), rank))
-                continue
-            found = self.store.get_chunk(int(chunk_id))
-            if found is None:  # deleted by a writer since this index was loaded
-                continue
-            chunk, title = found
-            text, marks = snippet(chunk.text, query, self.analyzer)
-            hits.append(Hit(doc_id, float(score), rank, chunk, title, text, marks))
-        return hits
-
     def stats(self) -> dict[str, Any]:
         size = sum(p.stat().st_size for p in self.directory.rglob("*") if p.is_file())
         return {
@@ -348,6 +363,14 @@ class Collection:
             "bytes_on_disk": size,
             "settings": self.settings.to_dict(),
         }
+
+
+def document_spans(doc: Document, settings: Settings) -> list[tuple[int, int]]:
+    """The passages of ``doc`` as character spans; empty when it has neither text nor title."""
+    spans = chunk_text(doc.text, settings.chunker, settings.chunk_size, settings.chunk_overlap)
+    if not spans and doc.title.strip():
+        spans = [(0, 0)]  # a title-only document: one empty passage, found through its title
+    return spans
 
 
 def check_query(query: str) -> None:

@@ -158,6 +158,11 @@ class DocStore:
         doc_id, title, text, start, end, ord_ = row
         return Chunk(doc_id, start, end, text[start:end], f"{doc_id}#{ord_}"), title
 
+    def get_chunks(self, chunk_ids: Iterable[int]) -> dict[int, tuple[Chunk, str]]:
+        """:meth:`get_chunk` for several ids; ids no longer live are absent."""
+        found = ((c, self.get_chunk(c)) for c in chunk_ids)
+        return {c: hit for c, hit in found if hit is not None}
+
     def get_document(self, doc_id: str) -> Document | None:
         row = self.db.execute(
             "SELECT doc_id, text, title, source, metadata FROM documents WHERE doc_id = ?", (doc_id,)

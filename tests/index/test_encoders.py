@@ -106,9 +106,11 @@ def test_registry() -> None:
 
 
 def test_missing_package_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
-    real = enc_mod.importlib.util.find_spec
+    import sleuth.extras
+
+    real = sleuth.extras.importlib.util.find_spec
     monkeypatch.setattr(
-        enc_mod.importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a)
+        sleuth.extras.importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a)
     )
     with pytest.raises(ConfigError, match=r"pip install torch==2\.13\.0"):
         enc_mod.MiniLMTorchEncoder()
