@@ -321,12 +321,6 @@ class MilvusCollection(Searchable):
     def close(self) -> None:
         self.client.close()
 
-    def __enter__(self) -> MilvusCollection:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # -- reads -------------------------------------------------------------------------------
 
     @property

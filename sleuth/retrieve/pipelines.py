@@ -96,8 +96,8 @@ def _hybrid_rerank(col: Collection, query: str, k: int) -> Result:
     reranker = col.reranker
     if reranker is None:
         raise CollectionError(
-            f"{col.directory} has no trained reranker.",
-            "Run `sleuth tune` on it first, or use --mode hybrid.",
+            "This collection has no trained reranker.",
+            "Run `sleuth tune` on it first (embedded collections only), or use --mode hybrid.",
         )
     depth = int(col.tuned.get("rerank_depth", RERANK_DEPTH))
     first = _hybrid("minmax")(col, query, max(k, depth))

@@ -15,7 +15,7 @@ import shutil
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sleuth.chunking import chunk_text
 from sleuth.config import Settings
@@ -67,6 +67,9 @@ class IngestSummary:
         }
 
 
+S = TypeVar("S", bound="Searchable")
+
+
 class Searchable:
     """``search`` over any collection: the embedded one here, or :class:`sleuth.backends.milvus.MilvusCollection`.
 
@@ -80,6 +83,24 @@ class Searchable:
     @property
     def default_mode(self) -> str:
         raise NotImplementedError
+
+    @property
+    def tuned(self) -> dict[str, Any]:
+        """What ``sleuth tune`` adopted (only the embedded store can be tuned)."""
+        return {}
+
+    @property
+    def reranker(self) -> CrossEncoder | None:
+        return None
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: S) -> S:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def search(self, query: str, k: int = 10, *, mode: str | None = None, snippets: bool = True) -> list[Hit]:
         """The ``k`` best documents for ``query``, each with its best passage and a highlighted snippet.
@@ -169,12 +190,6 @@ class Collection(Searchable):
 
     def close(self) -> None:
         self.store.close()
-
-    def __enter__(self) -> Collection:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
 
     @staticmethod
     def remove(directory: Path | str) -> None:
