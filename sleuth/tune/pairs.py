@@ -118,17 +118,24 @@ def train_split_pairs(data_dir: Path | str, passages: dict[str, str], split: str
     return out
 
 
-def held_out(doc_id: str, fraction: float, seed: int) -> bool:
-    """Whether a document's pairs belong to the held-out slice: a stable hash, so a re-run agrees."""
-    h = hashlib.sha256(f"{seed}:{doc_id}".encode()).digest()
+def held_out(key: str, fraction: float, seed: int) -> bool:
+    """Whether pairs with this key belong to the held-out slice: a stable hash, so a re-run agrees."""
+    h = hashlib.sha256(f"{seed}:{key}".encode()).digest()
     return int.from_bytes(h[:8], "big") / 2**64 < fraction
 
 
-def split_pairs(pairs: Sequence[Pair], fraction: float, seed: int) -> tuple[list[Pair], list[Pair]]:
-    """(train, held-out) by positive document, so no held-out document was trained on."""
+def split_pairs(pairs: Sequence[Pair], fraction: float, seed: int,
+                judged_fraction: float | None = None) -> tuple[list[Pair], list[Pair]]:
+    """(train, held-out). Corpus pairs are split by positive document, so no held-out document's title
+    or sentence was trained on; judged pairs by query (``judged_fraction``, default ``fraction``), which
+    is the situation a tuned collection meets: new queries over the same documents (on SciFact 64% of
+    the documents relevant to test queries are relevant to train queries too)."""
     train, held = [], []
     for p in pairs:
-        (held if held_out(p.positive.doc_id, fraction, seed) else train).append(p)
+        judged = p.kind == "train"
+        key = p.query if judged else p.positive.doc_id
+        frac = judged_fraction if judged and judged_fraction is not None else fraction
+        (held if held_out(key, frac, seed) else train).append(p)
     return train, held
 
 

@@ -120,3 +120,12 @@ def test_mine_negatives_uses_the_retriever(col: Collection) -> None:
 
 def test_fixture_is_where_the_test_expects(tmp_path: Path) -> None:
     assert (DATA / "qrels" / "train.tsv").is_file() and (DATA / "qrels" / "test.tsv").is_file()
+
+
+def test_judged_pairs_are_held_out_by_query() -> None:
+    pos = P.Passage("shared-doc", "a passage")
+    judged = [P.Pair(f"question {i}", pos, "train") for i in range(400)]
+    train, held = P.split_pairs(judged, 0.0, seed=0, judged_fraction=0.25)
+    assert 60 < len(held) < 140  # by query: one document's judged pairs fall on both sides
+    assert not {p.query for p in train} & {p.query for p in held}
+    assert P.split_pairs(judged, 0.0, seed=0, judged_fraction=0.25) == (train, held)
