@@ -1,8 +1,9 @@
 """A trained cross-encoder reranker on onnxruntime (no torch at query time).
 
 The model (``sleuth tune`` trains it from the packaged MiniLM weights; see ``sleuth/tune/crossencoder.py``)
-reads ``[CLS] query [SEP] passage [SEP]`` (256 tokens at most, the passage truncated first) and returns one
-relevance logit per pair. Pairs are scored in batches of similar token length (little padding).
+reads ``[CLS] query [SEP] passage [SEP]`` (``MAX_TOKENS`` at most; the longer text is cut first, so a
+long query cannot crowd the passage out) and returns one relevance logit per pair. Pairs are scored in
+batches of similar token length (little padding).
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ class CrossEncoder:
             from tokenizers import Tokenizer
 
             tok = Tokenizer.from_file(str(self.tokenizer_path))
-            tok.enable_truncation(MAX_TOKENS, strategy="only_second")
+            tok.enable_truncation(MAX_TOKENS, strategy="longest_first")
             tok.no_padding()
             self._tokenizer = tok
             self._session = onnx_session(self.model_path, self.threads)

@@ -94,7 +94,7 @@ def train_cross_encoder(
     def step(batch: list[Pair]) -> float:
         queries = [p.query for p in batch for _ in range(width)]
         docs = [c.text for p in batch for c in (p.positive, *p.negatives[: config.negatives])]
-        b = tok(queries, docs, padding=True, truncation="only_second", max_length=config.max_tokens,
+        b = tok(queries, docs, padding=True, truncation="longest_first", max_length=config.max_tokens,
                 return_tensors="pt")
         h = model(**b).last_hidden_state
         logits = segment_cosine(h, b["attention_mask"], b["token_type_ids"], scale).view(len(batch), width)

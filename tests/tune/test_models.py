@@ -85,21 +85,25 @@ def test_reranker_trains_exports_and_reloads(col: Collection, tmp_path: Path) ->
     from sleuth.tune.crossencoder import load_head, segment_cosine
 
     pairs = P.mine_negatives(col, P.corpus_pairs(col, seed=0)[:24], n=3, seed=0)
-    steps = train_cross_encoder(pairs, tmp_path / "hf", Budget(120), CrossEncoderConfig(max_steps=2))
+    long = " ".join(["an overlong query"] * 200)  # longer than the model's window on its own
+    full = next(p for p in pairs if len(p.negatives) == 3)
+    pairs = [P.Pair(long, full.positive, "ict", full.negatives), full]  # every batch holds the long one
+    steps = train_cross_encoder(pairs, tmp_path / "hf", Budget(120), CrossEncoderConfig(max_steps=2, groups_per_batch=2))
     assert steps == 2
     export(tmp_path / "hf", tmp_path / "onnx", kind="reranker")
     ce = CrossEncoder(tmp_path / "onnx")
-    p = pairs[0]
+    p = full
     texts = [p.positive.text, *(n.text for n in p.negatives)]
     got = ce.score(p.query, texts)
     tok, model = AutoTokenizer.from_pretrained(str(tmp_path / "hf")), AutoModel.from_pretrained(str(tmp_path / "hf")).eval()
     with torch.inference_mode():
-        b = tok([p.query] * len(texts), texts, padding=True, truncation="only_second", max_length=192, return_tensors="pt")
+        b = tok([p.query] * len(texts), texts, padding=True, truncation="longest_first", max_length=192, return_tensors="pt")
         want = segment_cosine(model(**b).last_hidden_state, b["attention_mask"], b["token_type_ids"],
                               load_head(tmp_path / "hf")).numpy()
     assert got.shape == (len(texts),)
     assert np.max(np.abs(got - want)) < 0.05 * abs(load_head(tmp_path / "hf"))
     assert ce.score("q", []).shape == (0,)
+    assert np.isfinite(ce.score(long, texts)).all()
 
 
 def test_tune_adopts_records_and_reloads(col: Collection) -> None:
