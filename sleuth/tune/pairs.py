@@ -128,8 +128,7 @@ def split_pairs(pairs: Sequence[Pair], fraction: float, seed: int,
                 judged_fraction: float | None = None) -> tuple[list[Pair], list[Pair]]:
     """(train, held-out). Corpus pairs are split by positive document, so no held-out document's title
     or sentence was trained on; judged pairs by query (``judged_fraction``, default ``fraction``), which
-    is the situation a tuned collection meets: new queries over the same documents (on SciFact 64% of
-    the documents relevant to test queries are relevant to train queries too)."""
+    is the situation a tuned collection meets: new queries over the same documents."""
     train, held = [], []
     for p in pairs:
         judged = p.kind == "train"
