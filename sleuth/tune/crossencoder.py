@@ -8,8 +8,8 @@ Nogueira & Cho 2019, "Passage Re-ranking with BERT") and scores the pair as
 the scaled cosine of the mean-pooled output states of the query's and the passage's tokens (told apart
 by ``token_type_ids``), ``s`` a learnt scale (initially 20). Why not the usual linear head on [CLS]:
 MiniLM was trained as a mean-pooling bi-encoder, so its [CLS] state carries little, and a random head
-learnt nothing in 50 CPU steps in development (the loss stayed at ln 4); the segment cosine starts as a sensible scorer
-(the bi-encoder's own similarity, now with cross-attention) and training sharpens it.
+learnt nothing in 50 CPU steps in development (the loss stayed at ln 4); the segment cosine starts as
+a sensible scorer (the bi-encoder's own similarity, now with cross-attention) and training sharpens it.
 
 Loss: listwise softmax cross-entropy over each query's group of one positive and its mined hard
 negatives (the "localised contrastive estimation" of Gao et al. 2021, "Rethink Training of BERT
