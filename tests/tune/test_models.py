@@ -106,8 +106,14 @@ def test_reranker_trains_exports_and_reloads(col: Collection, tmp_path: Path) ->
     assert np.isfinite(ce.score(long, texts)).all()
 
 
-def test_tune_adopts_records_and_reloads(col: Collection) -> None:
+def test_tune_adopts_records_and_reloads(col: Collection, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sleuth.evaluate.beir as beir
+
+    splits: list[str] = []
+    real = beir.load_qrels
+    monkeypatch.setattr(beir, "load_qrels", lambda d, split="test": splits.append(split) or real(d, split))
     report = tune(col, TuneOptions(budget_s=120, max_steps=2, min_gain=-1.0, held_out=0.2, train_data=DATA))
+    assert splits == ["train"]  # the test qrels are never opened
     assert report.adopted["query_encoder"] and report.adopted["reranker"]
     assert report.steps == {"query_encoder": 2, "reranker": 2}
     assert set(report.held_out_ndcg) >= {"hybrid", "hybrid+query", "hybrid-rerank@0.5"}
