@@ -2,10 +2,12 @@
 
     python benchmarks/bench_tune.py ../shared/data/scifact ../shared/data/cranfield ... [--work DIR]
                                     [--budget 600] [--seed 0] [--latency-queries 100]
+                                    [--generator smollm2 [--questions 200]] [--no-train-split]
 
 For each BEIR folder: index it with sleuth's defaults (or reuse ``--work/NAME-base``), copy that
 collection, run ``tune`` with the default options on the copy (the folder's ``qrels/train.tsv`` is used
-when it exists; the test qrels never are), and evaluate the untuned ``hybrid``, the tuned collection's
+when it exists unless ``--no-train-split``; the test qrels never are; ``--generator`` adds generated
+questions), and evaluate the untuned ``hybrid``, the tuned collection's
 ``hybrid`` (tuned query encoder, if adopted) and its default pipeline (``hybrid-rerank`` if a reranker
 was adopted) on the test qrels. Then the reranker's cost: ms per query to score the hybrid top-20 and
 top-50 (an exported reranker's speed does not depend on its weights, so the untrained export is timed).
@@ -27,6 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import load_beir, machine  # noqa: E402
 
 from sleuth.evaluate.metrics import evaluate_run  # noqa: E402
+from sleuth.evaluate.synth import load_generator  # noqa: E402
 from sleuth.index.vectors import passage_text  # noqa: E402
 from sleuth.ingest import read_paths  # noqa: E402
 from sleuth.retrieve import get_pipeline  # noqa: E402
@@ -81,6 +84,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--budget", type=float, default=TuneOptions.budget_s, help="training seconds (default: sleuth's)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--latency-queries", type=int, default=100)
+    ap.add_argument("--generator", default=None, help="also train on generated questions (e.g. smollm2)")
+    ap.add_argument("--questions", type=int, default=TuneOptions.questions, help="with --generator")
+    ap.add_argument("--no-train-split", action="store_true", help="ignore qrels/train.tsv even where it exists")
     ap.add_argument("--json", type=Path, default=None, help="also write the rows as JSON")
     a = ap.parse_args(argv)
 
@@ -88,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tmp.name) if tmp else a.work
     work.mkdir(parents=True, exist_ok=True)
     print(f"machine: {machine()}")
+    generator = load_generator(a.generator)
     rows = []
     for data in a.data:
         _, queries, qrels = load_beir(data)
@@ -95,12 +102,13 @@ def main(argv: list[str] | None = None) -> int:
         tuned_dir = work / f"{data.name}-tuned"
         shutil.rmtree(tuned_dir, ignore_errors=True)
         shutil.copytree(base, tuned_dir)
-        train = data if (data / "qrels" / "train.tsv").is_file() else None
+        train = data if (data / "qrels" / "train.tsv").is_file() and not a.no_train_split else None
         with Collection.open(base, readonly=True) as col:
             before = ndcg(col, "hybrid", queries, qrels)
         t = time.perf_counter()
         with Collection.open(tuned_dir) as col:
-            report = tune(col, TuneOptions(budget_s=a.budget, seed=a.seed, train_data=train))
+            report = tune(col, TuneOptions(budget_s=a.budget, seed=a.seed, train_data=train,
+                                           generator=generator, questions=a.questions))
         seconds = time.perf_counter() - t
         with Collection.open(tuned_dir, readonly=True) as col:
             after_hybrid = ndcg(col, "hybrid", queries, qrels)

@@ -33,3 +33,18 @@ def synthetic_docs(n: int, seed: int = 0, words: int = 60, prefix: str = "d") ->
         title = " ".join(rng.choice(_WORDS) for _ in range(rng.randint(2, 6))).title()
         docs.append(Document(f"{prefix}{i}", text, title, "synthetic", {"i": i}))
     return docs
+
+
+class PassageQuizzer:
+    """A stand-in generator with a fixed rule: asks about the shown passage's first three words and
+    answers with the last four words of its first sentence (for the rules around a generator; the
+    real SmolLM2 runs in tests/tune/test_pairs.py)."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def generate(self, messages, *, max_tokens=256, temperature=0.0, stop=None) -> str:  # noqa: ANN001
+        self.calls += 1
+        passage = messages[-1]["content"].split("Passage: ", 1)[1]
+        first = passage.split(". ")[0].split()
+        return f"Question: What does the work say about {' '.join(passage.split()[:3])}?\nAnswer: {' '.join(first[-4:])}"

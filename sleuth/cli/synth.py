@@ -11,24 +11,6 @@ from sleuth.cli.common import collection_option, err, friendly_errors, json_opti
 from sleuth.types import Document
 
 
-def _documents_from_collection(directory: Path) -> list[Document]:
-    from sleuth.store.collection import Collection
-
-    docs = []
-    with Collection.open(directory, readonly=True) as col:
-        offset = 0
-        while True:
-            page = col.store.list_documents(limit=1000, offset=offset)
-            if not page:
-                break
-            for doc_id, _title, _source in page:
-                doc = col.store.get_document(doc_id)
-                if doc is not None:
-                    docs.append(doc)
-            offset += len(page)
-    return docs
-
-
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
@@ -67,7 +49,10 @@ def synth(paths: tuple[Path, ...], out_dir: Path, collection: Path | None, n_que
 
         docs = [d for d in read_paths(list(paths)) if isinstance(d, Document)]
     else:
-        docs = _documents_from_collection(resolve(collection))
+        from sleuth.store.collection import Collection
+
+        with Collection.open(resolve(collection), readonly=True) as col:
+            docs = list(col.store.iter_documents())
     gen = load_generator(generator)
     with Progress(TextColumn("synth: questions kept"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True, disable=no_progress or as_json) as bar:

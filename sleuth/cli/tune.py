@@ -31,6 +31,11 @@ def parse_duration(text: str) -> float:
 @click.option("--split", "train_split", default="train", show_default=True,
               help="Which qrels file of --train to learn from; 'test' is refused.")
 @click.option("--no-reranker", is_flag=True, help="Only adapt the query encoder.")
+@click.option("--generator", default=None, metavar="SPEC",
+              help="Also train on questions a generator writes about passages (smollm2, /path/model.gguf or "
+                   "openai:http://HOST:PORT/v1); it may use 30% of the budget.")
+@click.option("--questions", type=click.IntRange(1, 100_000), default=200, show_default=True,
+              help="With --generator: how many questions to aim for.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed for pair sampling, splits and training.")
 @click.option("--min-gain", type=click.FloatRange(0, 1), default=0.005, show_default=True,
               help="nDCG@10 a model must gain on the held-out pairs to be adopted.")
@@ -38,21 +43,24 @@ def parse_duration(text: str) -> float:
 @collection_option
 @json_option
 @friendly_errors
-def tune(budget: str, train_data: Path | None, train_split: str, no_reranker: bool, seed: int,
-         min_gain: float, reset: bool, collection: Path | None, as_json: bool) -> None:
+def tune(budget: str, train_data: Path | None, train_split: str, no_reranker: bool, generator: str | None,
+         questions: int, seed: int, min_gain: float, reset: bool, collection: Path | None, as_json: bool) -> None:
     """Adapt search to this collection's own text, on the CPU, without labels.
 
     \b
-    Mines training pairs from the documents (title -> body, sentence -> rest of its passage), trains
-    a query encoder against the collection's passage vectors and a cross-encoder reranker on hard
-    negatives from the current hybrid search, then keeps each model only if it ranks a held-out
-    slice of the pairs better than the untuned search. Search, ask, eval and serve use what was kept.
+    Mines training pairs from the documents (title -> body, sentence -> rest of its passage; with
+    --generator also questions a language model writes about passages, checked as `sleuth synth`
+    checks them), trains a query encoder against the collection's passage vectors and a
+    cross-encoder reranker on hard negatives from the current hybrid search, then keeps each model
+    only if it ranks a held-out slice of the pairs better than the untuned search. Search, ask, eval
+    and serve use what was kept.
     Needs torch:  pip install torch==2.13.0 && pip install 'sleuth[tune]'
 
     \b
     Examples:
       sleuth tune                                  # 10 minutes of training, default collection
       sleuth tune -c scifact --train ../shared/data/scifact --budget 5m
+      sleuth tune --generator smollm2 --questions 100   # plus generated questions (make install-llm)
       sleuth tune --reset                          # back to the shipped models
     """
     with Collection.open(resolve(collection)) as col:
@@ -66,8 +74,11 @@ def tune(budget: str, train_data: Path | None, train_split: str, no_reranker: bo
         from sleuth.tune.runner import TuneOptions
         from sleuth.tune.runner import tune as run
 
+        from sleuth.evaluate.synth import load_generator
+
         options = TuneOptions(budget_s=parse_duration(budget), seed=seed, train_data=train_data,
-                              train_split=train_split, reranker=not no_reranker, min_gain=min_gain)
+                              train_split=train_split, reranker=not no_reranker, min_gain=min_gain,
+                              generator=load_generator(generator), questions=questions)
         report = _with_progress(lambda on_event: run(col, options, on_event), quiet=as_json)
         tuned = col.tuned
     if as_json:

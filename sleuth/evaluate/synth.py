@@ -289,8 +289,7 @@ _Q = re.compile(r"question\s*\d*\s*[:：]\s*(.+)", re.IGNORECASE)
 _A = re.compile(r"answer\s*\d*\s*[:：]\s*(.+)", re.IGNORECASE)
 
 
-def parse_reply(reply: str) -> tuple[str, str] | None:
-    """``(question, answer)`` from a ``Question: ...`` / ``Answer: ...`` reply; None when absent."""
+def _parse(reply: str) -> tuple[str | None, str | None]:
     q = a = None
     for line in reply.splitlines():
         line = line.strip().strip("*").strip()
@@ -298,12 +297,34 @@ def parse_reply(reply: str) -> tuple[str, str] | None:
             q = m.group(1).strip()
         elif q is not None and a is None and (m := _A.match(line)):
             a = m.group(1).strip()
+    if q:
+        q = q.strip(' *"')
+        q = q if q.endswith("?") else q.rstrip(".") + "?"
+    return q or None, a
+
+
+def parse_reply(reply: str) -> tuple[str, str] | None:
+    """``(question, answer)`` from a ``Question: ...`` / ``Answer: ...`` reply; None when absent."""
+    q, a = _parse(reply)
     if not q or not a:
         return None
-    q = q.strip(' *"')
-    if not q.endswith("?"):
-        q = q.rstrip(".") + "?"
     return q, a.strip(' *"').rstrip(".").strip()
+
+
+def parse_question(reply: str) -> str | None:
+    """The question of a ``Question: ...`` reply, answer or not (a reply stopped after its first line)."""
+    return _parse(reply)[0]
+
+
+def question_problem(question: str, shown: str) -> str | None:
+    """Why a generated question is unusable, whatever its answer: ``"malformed"`` (too short or long,
+    no words, a repetition loop) or ``"copied"`` (it is a piece of the passage shown); None if usable."""
+    n = len(question.split())
+    if not QUESTION_WORDS[0] <= n <= QUESTION_WORDS[1] or len(_ALPHA.findall(question)) < 2 or _repetitive(question):
+        return "malformed"
+    if _norm(question) in _norm(shown):
+        return "copied"
+    return None
 
 
 def _norm(text: str) -> str:
@@ -347,14 +368,13 @@ def check_generated(reply: str, doc: Document, passage: Sequence[tuple[int, int]
     if parsed is None:
         return None, "unparsable"
     question, answer = parsed
-    n = len(question.split())
-    if (not QUESTION_WORDS[0] <= n <= QUESTION_WORDS[1] or len(_ALPHA.findall(question)) < 2
-            or len(answer.split()) > MAX_ANSWER_WORDS or _repetitive(question) or _repetitive(answer)):
-        return None, "malformed"
     text = doc.text
     lo, hi = passage[0][0], passage[-1][1]
-    if _norm(question) in _norm(text[lo:hi]):
-        return None, "copied"
+    if len(answer.split()) > MAX_ANSWER_WORDS or _repetitive(answer):
+        return None, "malformed"
+    problem = question_problem(question, text[lo:hi])
+    if problem is not None:
+        return None, problem
     where = locate_answer(answer, text, passage, analyzer)
     if where is None:
         return None, "unsupported"

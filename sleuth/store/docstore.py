@@ -171,6 +171,20 @@ class DocStore:
             return None
         return Document(row[0], row[1], row[2], row[3], json.loads(row[4]))
 
+    def iter_documents(self, batch: int = 1000) -> Iterator[Document]:
+        """Every document, in insertion order, read ``batch`` rows at a time."""
+        last = 0
+        while True:
+            rows = self.db.execute(
+                "SELECT id, doc_id, text, title, source, metadata FROM documents WHERE id > ? ORDER BY id LIMIT ?",
+                (last, batch),
+            ).fetchall()
+            if not rows:
+                return
+            for r in rows:
+                yield Document(r[1], r[2], r[3], r[4], json.loads(r[5]))
+            last = rows[-1][0]
+
     def list_documents(self, limit: int = 100, offset: int = 0) -> list[tuple[str, str, str]]:
         """(doc_id, title, source) in insertion order."""
         return self.db.execute(

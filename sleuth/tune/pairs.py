@@ -24,10 +24,11 @@ from __future__ import annotations
 import hashlib
 import random
 import re
+import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sleuth.chunking.splitters import sentence_spans
 from sleuth.errors import InputError
@@ -42,6 +43,9 @@ MINE_DEPTH = 30
 DUPLICATE_JACCARD = 0.6
 MIN_QUERY_WORDS = 4
 MIN_PASSAGE_WORDS = 12
+QUESTION_TRIES = 3
+QUESTION_SHOWN_CHARS = 1500
+QUESTION_MAX_TOKENS = 48
 
 _WORD = re.compile(r"\w+")
 
@@ -216,6 +220,42 @@ def corpus_pairs(col: Collection, *, seed: int = 0, tasks: Sequence[str] = ("tit
             if p is not None:
                 out.append(p)
     rng.shuffle(out)
+    return out
+
+
+def question_pairs(col: Collection, generator: Any, n: int, *, seed: int = 0, deadline: float | None = None,
+                   on_progress: Callable[[int, int], None] | None = None) -> list[Pair]:
+    """Generated question → the passage it was written about (GPL's synthetic queries, Wang et al. 2022).
+
+    Passages are visited in a seeded order; the generator is shown one (its first ``QUESTION_SHOWN_CHARS``
+    characters, with the title) with ``sleuth synth``'s prompt, and its reply is cut after the question.
+    Kept: questions that pass :func:`sleuth.evaluate.synth.question_problem`, share a term with the
+    passage, and are not near-copies (word Jaccard >= ``DUPLICATE_JACCARD``) of one kept before. Unlike
+    ``sleuth synth``, the answer is not checked: a training pair needs a question about the passage, not
+    an exact answer span, and SmolLM2's answers are mostly paraphrases. At most ``QUESTION_TRIES`` x
+    ``n`` replies are asked for, none after ``deadline`` (a ``time.monotonic()`` value).
+    """
+    from sleuth.evaluate.synth import parse_question, prompt_messages, question_problem
+    from sleuth.text import Analyzer
+
+    analyzer = Analyzer()
+    rows = [(r.doc_id, r.title, r.text) for batch in col.store.iter_chunks() for r in batch]
+    random.Random(seed).shuffle(rows)
+    out: list[Pair] = []
+    for doc_id, title, text in rows[: QUESTION_TRIES * n]:
+        if len(out) >= n or (deadline is not None and time.monotonic() >= deadline):
+            break
+        shown = text[:QUESTION_SHOWN_CHARS]
+        reply = generator.generate(prompt_messages(shown, title), max_tokens=QUESTION_MAX_TOKENS,
+                                   temperature=0.0, stop=["Answer:", "Passage:"])
+        q = parse_question(reply or "")
+        if (q is None or question_problem(q, shown) is not None
+                or not set(analyzer.terms(q)) & set(analyzer.terms(shown))
+                or any(jaccard(q, p.query) >= DUPLICATE_JACCARD for p in out)):
+            continue
+        out.append(Pair(q, Passage(doc_id, passage_text(title, text)), "question"))
+        if on_progress:
+            on_progress(len(out), n)
     return out
 
 

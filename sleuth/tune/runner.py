@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 import shutil
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,8 +30,10 @@ from sleuth.tune.training import Budget, need_torch
 
 MODELS = "models"
 RERANK_WEIGHTS = (0.25, 0.5, 0.75, 1.0)
-#: Shares of the budget: query encoder, reranker (the rest pays for mining, export and the guard).
+#: Shares of the training budget: query encoder, reranker (the rest pays for mining, export and the guard).
 SHARES = (0.4, 0.5)
+#: With a generator, question generation may use this share of the budget; training gets what is left.
+QUESTION_SHARE = 0.3
 MAX_HELD_OUT = 400
 MIN_JUDGED_HELD_OUT = 30
 JUDGED_HELD_OUT = 0.2
@@ -53,6 +55,10 @@ class TuneOptions:
     negatives: int = 3
     max_steps: int = 100_000
     """Cap on each trainer's steps (the budget and three epochs cap them too)."""
+    generator: Any = None
+    """A loaded generator (``sleuth.evaluate.synth.load_generator``): adds generated-question pairs."""
+    questions: int = 200
+    """How many generated questions to aim for (only with a generator)."""
 
 
 @dataclass
@@ -99,8 +105,8 @@ def _model_dir(col: Collection, kind: str, seed: int) -> Path:
     return col.directory / MODELS / f"{kind}-{stamp}-s{seed}"
 
 
-def build_pairs(col: Collection, options: TuneOptions) -> tuple[list[P.Pair], list[P.Pair]]:
-    """Training pairs and held-out pairs, in a seeded order.
+def build_pairs(col: Collection, options: TuneOptions, questions: Sequence[P.Pair] = ()) -> tuple[list[P.Pair], list[P.Pair]]:
+    """Training pairs and held-out pairs, in a seeded order; ``questions`` (generated ones) are all kept.
 
     With judged pairs, corpus pairs are sampled to ``CORPUS_PER_JUDGED`` times their number: in
     development on SciFact, judged pairs plus every corpus pair did worse on the test queries than
@@ -120,6 +126,7 @@ def build_pairs(col: Collection, options: TuneOptions) -> tuple[list[P.Pair], li
         judged = P.train_split_pairs(options.train_data, P.first_passages(col), options.train_split)
         if judged:
             pairs = judged + pairs[: CORPUS_PER_JUDGED * len(judged)]
+    pairs = list(questions) + pairs
     rng.shuffle(pairs)
     train, held = P.split_pairs(pairs, options.held_out, options.seed, JUDGED_HELD_OUT)
     judged_held = [p for p in held if p.kind == "train"]
@@ -177,7 +184,14 @@ def tune(col: Collection, options: TuneOptions = TuneOptions(), on_event: Event 
     work = col.directory / MODELS / ".work"
     try:
         col.try_tuned(None)  # tune from the shipped model, judged against the untuned pipeline
-        train, held = build_pairs(col, options)
+        questions: list[P.Pair] = []
+        if options.generator is not None:
+            questions = P.question_pairs(col, options.generator, options.questions, seed=options.seed,
+                                         deadline=t_start + QUESTION_SHARE * options.budget_s,
+                                         on_progress=lambda d, tot: emit("writing questions", d, tot))
+            report.seconds["questions"] = time.monotonic() - t_start
+        training_s = options.budget_s - report.seconds.get("questions", 0.0)
+        train, held = build_pairs(col, options, questions)
         report.pairs = {k: sum(p.kind == k for p in train) for k in sorted({p.kind for p in train})}
         report.held_out_pairs = len(held)
         report.held_out_kinds = sorted({p.kind for p in held})
@@ -194,7 +208,7 @@ def tune(col: Collection, options: TuneOptions = TuneOptions(), on_event: Event 
         vecs, docs = col.dense.passages()
         qdir = _model_dir(col, "query", options.seed)
         report.steps["query_encoder"] = train_query_encoder(
-            train, vecs, docs, work / "query", Budget(options.budget_s * SHARES[0]),
+            train, vecs, docs, work / "query", Budget(training_s * SHARES[0]),
             QuerySideConfig(max_steps=options.max_steps), seed=options.seed,
             on_step=lambda d, tot, loss: emit("query encoder", d, tot))
         emit("export", 0, 1)
@@ -213,7 +227,7 @@ def tune(col: Collection, options: TuneOptions = TuneOptions(), on_event: Event 
 
         if options.reranker:
             t = time.monotonic()
-            budget = Budget(options.budget_s * SHARES[1])
+            budget = Budget(training_s * SHARES[1])
             want = min(len(train), max(64, int(budget.seconds * 3)))  # more than a CPU trains on in the budget
             mined = P.mine_negatives(col, train[:want], options.negatives, seed=options.seed,
                                      on_progress=lambda d: emit("mining negatives", d, want))

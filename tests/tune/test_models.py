@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from support import ROOT
+from support import ROOT, PassageQuizzer
 
 pytest.importorskip("torch")
 pytest.importorskip("transformers")
@@ -134,6 +134,15 @@ def test_tune_keeps_nothing_that_does_not_help(col: Collection) -> None:
     assert "tuned" not in json.loads((col.directory / "meta.json").read_text())
     assert col.default_mode == "hybrid" and not isinstance(col.encoder, QueryTunedEncoder)
     assert not any((col.directory / "models").iterdir())
+
+
+def test_tune_trains_on_generated_questions(col: Collection) -> None:
+    gen = PassageQuizzer()
+    report = tune(col, TuneOptions(budget_s=120, max_steps=1, min_gain=1.0, reranker=False, generator=gen,
+                                   questions=8))
+    assert 8 <= gen.calls <= 24  # three tries per question at most
+    assert report.pairs.get("question", 0) >= 1
+    assert 0 < report.seconds["questions"] < 120
 
 
 def test_cli_tune_json_and_reset(col: Collection) -> None:

