@@ -49,8 +49,7 @@ def tune(budget: str, train_data: Path | None, train_split: str, no_reranker: bo
 
     \b
     Mines training pairs from the documents (title -> body, sentence -> rest of its passage; with
-    --generator also questions a language model writes about passages, checked as `sleuth synth`
-    checks them), trains a query encoder against the collection's passage vectors and a
+    --generator also questions a language model writes about passages), trains a query encoder against the collection's passage vectors and a
     cross-encoder reranker on hard negatives from the current hybrid search, then keeps each model
     only if it ranks a held-out slice of the pairs better than the untuned search. Search, ask, eval
     and serve use what was kept.
@@ -71,10 +70,9 @@ def tune(budget: str, train_data: Path | None, train_split: str, no_reranker: bo
             remove_unused(col)
             out.print("Tuned models removed; the collection uses the shipped ones.")
             return
+        from sleuth.evaluate.synth import load_generator
         from sleuth.tune.runner import TuneOptions
         from sleuth.tune.runner import tune as run
-
-        from sleuth.evaluate.synth import load_generator
 
         options = TuneOptions(budget_s=parse_duration(budget), seed=seed, train_data=train_data,
                               train_split=train_split, reranker=not no_reranker, min_gain=min_gain,

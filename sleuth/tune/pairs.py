@@ -239,13 +239,17 @@ def question_pairs(col: Collection, generator: Any, n: int, *, seed: int = 0, de
     from sleuth.text import Analyzer
 
     analyzer = Analyzer()
-    rows = [(r.doc_id, r.title, r.text) for batch in col.store.iter_chunks() for r in batch]
-    random.Random(seed).shuffle(rows)
+    ids = col.store.live_chunk_ids().tolist()  # ids only: a try reads one chunk, not the whole collection
+    random.Random(seed).shuffle(ids)
     out: list[Pair] = []
-    for doc_id, title, text in rows[: QUESTION_TRIES * n]:
+    for chunk_id in ids[: QUESTION_TRIES * n]:
         if len(out) >= n or (deadline is not None and time.monotonic() >= deadline):
             break
-        shown = text[:QUESTION_SHOWN_CHARS]
+        found = col.store.get_chunk(chunk_id)
+        if found is None:
+            continue
+        chunk, title = found
+        shown = chunk.text[:QUESTION_SHOWN_CHARS]
         reply = generator.generate(prompt_messages(shown, title), max_tokens=QUESTION_MAX_TOKENS,
                                    temperature=0.0, stop=["Answer:", "Passage:"])
         q = parse_question(reply or "")
@@ -253,7 +257,7 @@ def question_pairs(col: Collection, generator: Any, n: int, *, seed: int = 0, de
                 or not set(analyzer.terms(q)) & set(analyzer.terms(shown))
                 or any(jaccard(q, p.query) >= DUPLICATE_JACCARD for p in out)):
             continue
-        out.append(Pair(q, Passage(doc_id, passage_text(title, text)), "question"))
+        out.append(Pair(q, Passage(chunk.doc_id, passage_text(title, chunk.text)), "question"))
         if on_progress:
             on_progress(len(out), n)
     return out

@@ -131,7 +131,7 @@ def test_judged_pairs_are_held_out_by_query() -> None:
     assert P.split_pairs(judged, 0.0, seed=0, judged_fraction=0.25) == (train, held)
 
 
-def test_question_pairs_point_at_the_chunk_holding_the_answer(col: Collection) -> None:
+def test_question_pairs_point_at_the_passage_they_were_written_about(col: Collection) -> None:
     gen = PassageQuizzer()
     pairs = P.question_pairs(col, gen, 6, seed=2)
     assert len(pairs) == 6 and {p.kind for p in pairs} == {"question"}
