@@ -68,6 +68,10 @@ class Citation:
     title: str = ""
     quote: str = ""
     """The cited characters: ``document.text[start:end]``."""
+    page: int | None = None
+    """1-based page of the cited span's start, when the document has pages."""
+    section: str | None = None
+    """Title of the section holding the cited span, when the document has sections."""
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,21 @@ class AnswerSentence:
     supported: bool
     support: float
     """How strongly the cited passages support the sentence (0..1; see :mod:`sleuth.rag.support`)."""
+    span: tuple[int, int] | None = None
+    """The answer inside the sentence (the number, the name, the reason), as offsets into ``text``."""
+
+
+@dataclass(frozen=True)
+class Abstention:
+    """Why an answer declined, and what came closest."""
+
+    reason: str
+    """``low-relevance`` (no passage close enough), ``not-mentioned`` (no retrieved document names what
+    the question names), ``no-passages`` or ``reader`` (the reader found nothing to say)."""
+    message: str
+    best_relevance: float | None = None
+    threshold: float | None = None
+    closest: Citation | None = None
 
 
 @dataclass(frozen=True)
@@ -93,3 +112,5 @@ class Answer:
     """When served from memory: the earlier question whose answer this is."""
     rejected_citations: tuple[int, ...] = ()
     """[n] markers the generator wrote that pointed at no context passage (removed from the text)."""
+    abstention: Abstention | None = None
+    """When ``abstained``: why, and the closest passage."""

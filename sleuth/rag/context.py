@@ -2,9 +2,28 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bisect import bisect_right
+from dataclasses import dataclass, field
+from typing import Any
 
 from sleuth.types import Chunk, Citation
+
+
+def page_at(metadata: dict[str, Any], offset: int) -> int | None:
+    """The 1-based page holding character ``offset``, from ``metadata["page_offsets"]`` (page starts)."""
+    starts = metadata.get("page_offsets")
+    if not isinstance(starts, list) or not starts:
+        return None
+    return max(1, bisect_right(starts, offset))
+
+
+def section_at(metadata: dict[str, Any], offset: int) -> str | None:
+    """The title of the innermost section holding ``offset``, from ``metadata["sections"]``."""
+    found = None
+    for s in metadata.get("sections") or ():
+        if isinstance(s, dict) and s.get("start", 0) <= offset < s.get("end", 0) and s.get("title"):
+            found = str(s["title"])  # later (deeper or following) sections win
+    return found
 
 
 @dataclass(frozen=True)
@@ -19,6 +38,18 @@ class Passage:
     """Cosine of the question and the passage (dense), used by the filter and for abstention."""
     row: int = 0
     """The chunk's row id in the docstore (how the indexes address it)."""
+    metadata: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+    """The document's metadata (pages, sections, blocks), shared, not copied."""
+    neighbour: bool = False
+    """A passage next to a retrieved one, added so that an answer across the boundary can be read."""
+
+    @property
+    def page(self) -> int | None:
+        return page_at(self.metadata, self.chunk.start)
+
+    @property
+    def section(self) -> str | None:
+        return section_at(self.metadata, self.chunk.start)
 
 
 def cite(passage: Passage, start: int | None = None, end: int | None = None) -> Citation:
@@ -28,9 +59,20 @@ def cite(passage: Passage, start: int | None = None, end: int | None = None) -> 
     b = c.end if end is None else end
     if not c.start <= a <= b <= c.end:
         raise ValueError(f"span [{a}, {b}) is outside passage [{c.start}, {c.end})")
-    return Citation(passage.n, c.doc_id, c.chunk_id, a, b, passage.title, c.text[a - c.start : b - c.start])
+    return Citation(passage.n, c.doc_id, c.chunk_id, a, b, passage.title, c.text[a - c.start : b - c.start],
+                    page_at(passage.metadata, a), section_at(passage.metadata, a))
+
+
+def label(p: Passage) -> str:
+    """Where a passage is: ``title · §section · p. 6`` (the parts that are known)."""
+    parts = [p.title] if p.title else []
+    if p.section:
+        parts.append(f"§{p.section}")
+    if p.page:
+        parts.append(f"p. {p.page}")
+    return " · ".join(parts)
 
 
 def render(passages: list[Passage]) -> str:
-    """The context block an LLM reads: ``[n] title: passage`` per line."""
-    return "\n\n".join(f"[{p.n}] {p.title + ': ' if p.title else ''}{p.chunk.text}" for p in passages)
+    """The context block an LLM reads: ``[n] title · §section · p. N: passage`` per passage."""
+    return "\n\n".join(f"[{p.n}] {label(p) + ': ' if label(p) else ''}{p.chunk.text}" for p in passages)

@@ -1,26 +1,80 @@
-"""The extractive reader: an answer made of the passages' own best sentences, each cited exactly.
+"""The extractive reader: an answer made of the sentences that hold the answer, each cited exactly.
 
-No language model: every sentence is quoted verbatim from a context passage, so each citation is
-the exact character span of that sentence in its document and support is complete by construction.
-Sentences are scored against the question as
+No language model: every sentence is quoted verbatim from a context passage, so each citation is the
+exact character span of that sentence in its document and support is complete by construction.
 
-    score(s) = 0.5 * cos(e(s), e(q)) + 0.5 * |terms(q) ∩ terms(s)| / |terms(q)|
+Candidates are the sentences of the context passages and of their neighbours
+(:mod:`sleuth.rag.candidates`). What the question asks for is read first (:mod:`sleuth.rag.question`):
+a number, a name, a reason, or nothing in particular. Each candidate ``s`` then scores
 
-(dense similarity with the collection's encoder, when it has one, plus lexical coverage of the
-question), and the best ones within ``keep`` of the top score are returned, best first.
+    score(s) = w_sem * cos(e(s), e(q)) + w_lex * coverage(q, s) + w_pass * prior(s) + w_type * type(q, s)
+
+- ``coverage``: the share of the question's content terms (question words such as "how", "does"
+  left out) that occur in ``s``;
+- ``prior``: the dense relevance of ``s``'s passage relative to the best passage (an answer is
+  likelier in the passage that matches the question best); 0.9x for a neighbour passage;
+- ``type``: how well ``s`` holds the kind of thing asked (:func:`sleuth.rag.spans.answer_span`):
+  a sentence with the number, name or reason asked for beats one that only shares the question's
+  words;
+
+then is multiplied by two penalties: a sentence that only restates the question (fewer than
+:data:`MIN_NEW` of its terms are new) by :data:`RESTATE`, and a caption, table row or footnote that
+does not hold the asked-for thing, or any bibliography entry, by :data:`BLOCK_PENALTY`. The best
+sentence leads; up to two more within ``keep`` x its score follow (distinct sentences only). The
+answer span (the number, the name, the reason) is marked ``**like this**`` in the answer text and
+given as offsets in :attr:`sleuth.types.AnswerSentence.span`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sleuth.chunking.splitters import sentence_spans
 from sleuth.index.vectors import Encoder
+from sleuth.rag.candidates import Candidate, passage_candidates
 from sleuth.rag.context import Passage, cite
+from sleuth.rag.question import QUESTION_WORDS, Question, analyze
+from sleuth.rag.spans import answer_span
 from sleuth.text import Analyzer
 from sleuth.types import Answer, AnswerSentence
+
+WEIGHTS = {"sem": 0.4, "lex": 0.3, "pass": 0.15, "type": 0.25}
+"""Weights of the score's parts when the question asks for a kind of thing (chosen on the dev set
+benchmarks/data/papers-qa, see benchmarks/README.md)."""
+UNTYPED = {"sem": 0.45, "lex": 0.4, "pass": 0.15, "type": 0.0}
+"""Weights for a question that asks for nothing in particular (a claim, "what is X")."""
+MIN_NEW = 0.25
+RESTATE = 0.6
+BLOCK_PENALTY = {"caption": 0.8, "table": 0.8, "footnote": 0.8, "heading": 0.5, "reference": 0.4}
+NEIGHBOUR_PRIOR = 0.9
+
+NOT_IN_COLLECTION = "The collection does not say."
+
+
+@dataclass(frozen=True)
+class Scored:
+    candidate: Candidate
+    score: float
+    span: tuple[int, int] | None
+
+
+@dataclass
+class Evidence:
+    """The candidate sentences of a question's passages and each one's cosine to the question."""
+
+    question: Question
+    candidates: list[Candidate]
+    sem: np.ndarray
+
+    @property
+    def best(self) -> Candidate | None:
+        return self.candidates[int(np.argmax(self.sem))] if self.candidates else None
+
+    @property
+    def relevance(self) -> float:
+        """The best sentence's cosine to the question (how close the collection comes to the question)."""
+        return float(self.sem.max()) if len(self.sem) else 0.0
 
 
 @dataclass
@@ -29,55 +83,92 @@ class ExtractiveReader:
     encoder: Encoder | None = None
     max_sentences: int = 3
     keep: float = 0.75
-    """A sentence is kept only if it scores at least ``keep`` x the best sentence's score."""
+    """A further sentence is kept only if it scores at least ``keep`` x the best sentence's score."""
     name: str = "extractive"
+    typed: bool = True
+    """Read what the question asks for (off: the question-blind scoring, for the ablation)."""
 
-    def candidates(self, passages: list[Passage]) -> list[tuple[Passage, int, int, str]]:
-        out = []
-        for p in passages:
-            base = p.chunk.start
-            for a, b in sentence_spans(p.chunk.text):
-                text = p.chunk.text[a:b]
-                if len(self.analyzer.terms(text)) >= 3:  # skip headings, fragments, "Methods."
-                    out.append((p, base + a, base + b, text))
-        return out
+    def content_terms(self, text: str) -> set[str]:
+        stems = set(self.analyzer.terms(" ".join(QUESTION_WORDS)))
+        return set(self.analyzer.terms(text)) - stems
 
-    def score(self, question: str, sentences: list[str]) -> np.ndarray:
-        q_terms = set(self.analyzer.terms(question))
-        lexical = np.array([len(q_terms & set(self.analyzer.terms(s))) / max(len(q_terms), 1) for s in sentences])
+    def gather(self, question: str, passages: list[Passage], qvec: np.ndarray | None = None,
+               evidence: Evidence | None = None) -> Evidence:
+        """Candidates of ``passages`` with their cosine to the question, added to ``evidence`` if given."""
+        cands = [c for p in passages for c in passage_candidates(p, self.analyzer.terms)]
+        if self.encoder is not None and cands:
+            q = qvec if qvec is not None else self.encoder.encode_queries([question])[0]
+            sem = self.encoder.encode_passages([c.clean for c in cands]) @ q
+        else:
+            sem = np.zeros(len(cands))
+        if evidence is None:
+            return Evidence(analyze(question), cands, np.asarray(sem, dtype=np.float64))
+        return Evidence(evidence.question, evidence.candidates + cands, np.concatenate([evidence.sem, sem]))
+
+    def rank(self, ev: Evidence) -> list[Scored]:
+        """Every candidate scored (module docstring), best first."""
+        q = ev.question
+        typed = self.typed and q.kind in ("number", "name", "reason")
+        w = WEIGHTS if typed else UNTYPED
         if self.encoder is None:
-            return lexical
-        vecs = self.encoder.encode_passages(sentences)
-        q = self.encoder.encode_queries([question])[0]
-        return 0.5 * (vecs @ q) + 0.5 * lexical
+            w = {**w, "lex": w["lex"] + w["sem"], "sem": 0.0}
+        q_terms = self.content_terms(q.text)
+        best_rel = max((c.passage.relevance for c in ev.candidates), default=0.0)
+        out = []
+        for c, sem in zip(ev.candidates, ev.sem.tolist()):
+            terms = set(self.analyzer.terms(c.clean))
+            lexical = len(q_terms & terms) / max(len(q_terms), 1)
+            prior = c.passage.relevance / best_rel if best_rel > 0 else 1.0
+            prior *= NEIGHBOUR_PRIOR if c.passage.neighbour else 1.0
+            strength, span = answer_span(q, c.text, self.analyzer) if typed else (0.0, None)
+            s = w["sem"] * sem + w["lex"] * lexical + w["pass"] * prior + w["type"] * strength
+            if terms and len(terms - q_terms) / len(terms) < MIN_NEW:
+                s *= RESTATE
+            if c.block == "reference" or (c.block != "body" and strength < 1.0):
+                s *= BLOCK_PENALTY.get(c.block, 1.0)
+            out.append(Scored(c, float(s), span))
+        return sorted(out, key=lambda x: -x.score)
 
-    def read(self, question: str, passages: list[Passage]) -> Answer:
-        cands = self.candidates(passages)
-        if not cands:
+    def read(self, question: str, passages: list[Passage], evidence: Evidence | None = None) -> Answer:
+        ev = evidence if evidence is not None else self.gather(question, passages)
+        if not ev.candidates:
             return abstain(question, self.name)
-        scores = self.score(question, [c[3] for c in cands])
-        order = np.argsort(-scores, kind="stable")
-        best = scores[order[0]]
-        chosen, seen = [], set()
-        for i in order:
-            if len(chosen) == self.max_sentences or scores[i] < self.keep * best:
+        scored = self.rank(ev)
+        best = scored[0].score
+        chosen: list[Scored] = []
+        seen: set[str] = set()
+        for s in scored:
+            if len(chosen) == self.max_sentences or s.score < self.keep * best:
                 break
-            key = " ".join(self.analyzer.terms(cands[i][3]))
+            key = " ".join(self.analyzer.terms(s.candidate.clean))
             if key in seen:  # the same sentence from two copies of a document
                 continue
             seen.add(key)
-            chosen.append(i)
+            chosen.append(s)
+        return self.assemble(question, chosen, passages)
+
+    def assemble(self, question: str, chosen: list[Scored], passages: list[Passage]) -> Answer:
+        """The answer from chosen sentences; neighbour passages that are cited are numbered on."""
+        numbers = {p.row: p.n for p in passages if not p.neighbour}
         citations, sentences, parts = [], [], []
-        for i in chosen:
-            p, a, b, text = cands[i]
-            c = cite(p, a, b)
-            citations.append(c)
-            sentences.append(AnswerSentence(text, (p.n,), True, 1.0))
-            parts.append(f"{text} [{p.n}]")
+        for s in chosen:
+            c = s.candidate
+            p = c.passage
+            if p.row not in numbers:
+                numbers[p.row] = len(numbers) + 1
+            n = numbers[p.row]
+            citations.append(cite(replace(p, n=n), c.start, c.end))
+            sentences.append(AnswerSentence(c.text, (n,), True, 1.0, s.span))
+            parts.append(f"{marked(c.text, s.span)} [{n}]")
         return Answer(question, " ".join(parts), tuple(citations), tuple(sentences), reader=self.name)
 
 
-NOT_IN_COLLECTION = "The collection does not say."
+def marked(text: str, span: tuple[int, int] | None) -> str:
+    """``text`` with ``span`` wrapped in ``**`` (one line: line breaks of the source become spaces)."""
+    if span is not None:
+        a, b = span
+        text = f"{text[:a]}**{text[a:b]}**{text[b:]}"
+    return " ".join(text.split())
 
 
 def abstain(question: str, reader: str) -> Answer:

@@ -15,21 +15,21 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sleuth.errors import InputError
-from sleuth.rag.context import Passage
-from sleuth.rag.extractive import ExtractiveReader, abstain
+from sleuth.rag.context import Passage, cite
+from sleuth.rag.extractive import Evidence, ExtractiveReader, abstain
 from sleuth.rag.filter import keep_relevant
+from sleuth.rag.question import analyze, compact, mentions
+from sleuth.rag.retrieval import retrieve_passages, with_neighbours
 from sleuth.rag.rewrite import rewrites
-from sleuth.retrieve import get_pipeline
-from sleuth.retrieve.fusion import rrf
 from sleuth.store.collection import check_query
-from sleuth.types import Answer
+from sleuth.types import Abstention, Answer
 
 if TYPE_CHECKING:
     from sleuth.rag.backends import Generator
     from sleuth.store.collection import Collection
 
 ABSTAIN_BELOW = 0.47
-"""Abstain when no retrieved passage has a dense relevance (cosine to the question) of at least this.
+"""The abstention threshold of a collection that has not been calibrated (:mod:`sleuth.rag.calibrate`).
 
 Calibrated without test data: the threshold with the best balanced accuracy between SciFact's *train*
 claims (answer) and CISI's questions asked of SciFact (decline) is 0.47 (92.7% / 96.4%). Checked on
@@ -47,9 +47,14 @@ class AskOptions:
     rewrite: bool = False
     filter: bool = True
     memory: bool = True
-    abstain_below: float = ABSTAIN_BELOW
+    min_relevance: float | None = None
+    """Abstain below this dense relevance; None: the collection's calibrated threshold."""
     mode: str | None = None
     """Retrieval pipeline (default: the collection's default mode)."""
+    neighbours: bool = True
+    """Also read the passages next to the retrieved ones (extractive reader)."""
+    mentions: bool = True
+    """Answer only from documents that mention every name the question mentions."""
 
 
 class Asker:
@@ -60,8 +65,10 @@ class Asker:
         self.generator = generator
         self.options = options or AskOptions()
         self._memory = None
+        self.extractive = ExtractiveReader(col.analyzer, col.encoder)
+        """Reads the passages' sentences: the answer without a generator, the evidence to abstain on always."""
         if generator is None:
-            self.reader = ExtractiveReader(col.analyzer, col.encoder)
+            self.reader = self.extractive
         else:
             from sleuth.rag.reader import GenerativeReader
 
@@ -75,27 +82,47 @@ class Asker:
             self._memory = Memory(self.col.directory / "memory.sqlite", self.col.analyzer, self.col.store)
         return self._memory
 
+    @property
+    def threshold(self) -> float:
+        """The dense relevance below which this collection's questions are declined."""
+        if self.options.min_relevance is not None:
+            return self.options.min_relevance
+        calibrated = (getattr(self.col, "meta", None) or {}).get("abstention") or {}
+        return float(calibrated.get("threshold", ABSTAIN_BELOW))
+
     def _vector(self, question: str) -> np.ndarray | None:
         enc = self.col.encoder
         return None if enc is None else enc.encode_queries([question])[0]
 
     def retrieve(self, question: str, queries: list[str], qvec: np.ndarray | None) -> list[Passage]:
-        pipe = get_pipeline(self.options.mode or self.col.default_mode)
-        depth = max(self.options.k * 4, 20)
-        runs = [pipe(self.col, q, depth) for q in queries]
-        chunk_of = {d: c for run in reversed(runs) for d, _, c in run}
-        fused = runs[0] if len(runs) == 1 else [(d, s, chunk_of[d]) for d, s in rrf([[(d, s) for d, s, _ in r] for r in runs])]
-        passages = []
-        for doc_id, score, chunk_id in fused[: self.options.k]:
-            found = self.col.store.get_chunk(int(chunk_id))
-            if found is None:
-                continue
-            chunk, title = found
-            passages.append(Passage(len(passages) + 1, chunk, title, score, row=int(chunk_id)))
-        if qvec is not None and passages:
-            rel = self.col.dense.vectors_for([p.row for p in passages]) @ qvec
-            passages = [replace(p, relevance=float(r)) for p, r in zip(passages, rel)]
-        return passages
+        return retrieve_passages(self.col, queries, qvec, self.options.k, self.options.mode or self.col.default_mode)
+
+    def declined(self, passages: list[Passage], ev: Evidence, qvec: np.ndarray | None) -> Abstention | None:
+        """Why the collection cannot answer, or None: no sentence of the passages is close enough to the
+        question (relevance = the best sentence's cosine to it)."""
+        best = ev.best
+        if not passages or best is None:
+            return Abstention("no-passages", "No passage matched the question.")
+        if qvec is not None and ev.relevance < self.threshold:
+            return Abstention("low-relevance", f"The closest sentence has relevance {ev.relevance:.2f}, below this "
+                              f"collection's threshold {self.threshold:.2f}.", round(ev.relevance, 4),
+                              self.threshold, cite(best.passage, best.start, best.end))
+        return None
+
+    def mentioning(self, question: str, passages: list[Passage]) -> tuple[list[Passage], list[str]]:
+        """The passages whose document mentions every name in the question, and the names none does."""
+        names = analyze(question).entities
+        if not names or not self.options.mentions:
+            return passages, []
+        texts: dict[str, str] = {}
+        for p in passages:
+            if p.chunk.doc_id not in texts:
+                doc = self.col.store.get_document(p.chunk.doc_id) if hasattr(self.col.store, "get_document") else None
+                texts[p.chunk.doc_id] = f"{p.title}\n{doc.text if doc else p.chunk.text}"
+        has = {d: {n for n in names if mentions(t, n, compact(t))} for d, t in texts.items()}
+        kept = [p for p in passages if len(has[p.chunk.doc_id]) == len(names)]
+        missing = [n for n in names if not any(n in h for h in has.values())]
+        return kept, missing
 
     def ask(self, question: str, on_token: Callable[[str], None] | None = None) -> Answer:
         check_query(question)
@@ -124,12 +151,32 @@ class Asker:
         lap("rewrite")
         passages = self.retrieve(question, queries, qvec)
         lap("retrieve")
-        if qvec is not None and (not passages or max(p.relevance for p in passages) < o.abstain_below):
-            return replace(abstain(question, self.reader.name), timings_ms=t)
+        ev = self.extractive.gather(question, passages, qvec)
+        lap("evidence")
+        why = self.declined(passages, ev, qvec)
+        if why is None:
+            kept, missing = self.mentioning(question, passages)
+            if not kept:
+                names = ", ".join(f"“{n}”" for n in missing) or "every name in the question"
+                best = ev.best
+                why = Abstention("not-mentioned", f"No retrieved document mentions {names}.", round(ev.relevance, 4),
+                                 self.threshold, cite(best.passage, best.start, best.end) if best else None)
+            passages = kept
+        if why is not None:
+            return replace(abstain(question, self.reader.name), abstention=why, timings_ms=t)
         if o.filter and qvec is not None:
             passages = keep_relevant(passages, floor=FILTER_FLOOR)
         lap("filter")
-        answer = self.reader.read(question, passages, on_token) if on_token and self.generator else self.reader.read(question, passages)
+        passages = [replace(p, n=i) for i, p in enumerate(passages, start=1)]
+        if self.generator is None:
+            ev = _restrict(ev, passages)
+            if o.neighbours:
+                extra = with_neighbours(self.col, passages, qvec)[len(passages) :]
+                ev = self.extractive.gather(question, extra, qvec, ev)
+                passages += extra
+            answer = self.reader.read(question, passages, ev)
+        else:
+            answer = self.reader.read(question, passages, on_token)
         lap("read")
         if o.memory and qvec is not None and not answer.abstained:
             self.memory.add(question, qvec, answer)
@@ -139,6 +186,14 @@ class Asker:
     def close(self) -> None:
         if self._memory is not None:
             self._memory.close()
+
+
+def _restrict(ev: Evidence, passages: list[Passage]) -> Evidence:
+    """The evidence of the passages kept (renumbered), in their new numbering."""
+    by_row = {p.row: p for p in passages}
+    keep = [i for i, c in enumerate(ev.candidates) if c.passage.row in by_row]
+    cands = [replace(ev.candidates[i], passage=by_row[ev.candidates[i].passage.row]) for i in keep]
+    return Evidence(ev.question, cands, ev.sem[keep])
 
 
 def ask(col: Collection, question: str, generator: Generator | None = None, **options: object) -> Answer:

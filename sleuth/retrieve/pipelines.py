@@ -54,14 +54,24 @@ HYBRID_DEPTH = 100
 """Each half retrieves at least this many documents before fusion."""
 
 
-def _hybrid(method: str, **params: float) -> Callable[[Collection, str, int], Result]:
-    fuse = FUSIONS.get(method)
+def hybrid_method(col: Collection) -> str:
+    """The fusion method of the collection's default ``hybrid``."""
+    return "minmax"
+
+
+def fuse_halves(col: Collection, runs: list[list[tuple[str, float]]], method: str) -> list[tuple[str, float]]:
+    """Fuse the lexical and dense runs (documents or passages) of one query with ``method``."""
+    return FUSIONS.get(method)(runs)
+
+
+def _hybrid(method: str | None) -> Callable[[Collection, str, int], Result]:
+    """A hybrid pipeline fusing with ``method``; None: the collection's own (:func:`hybrid_method`)."""
 
     def run(col: Collection, query: str, k: int) -> Result:
         depth = max(k, HYBRID_DEPTH)
         halves = [_bm25(col, query, depth), _dense(col, query, depth)]
         chunk = {doc: c for half in reversed(halves) for doc, _, c in half}  # lexical passage wins ties
-        fused = fuse([[(d, s) for d, s, _ in h] for h in halves], **params)
+        fused = fuse_halves(col, [[(d, s) for d, s, _ in h] for h in halves], method or hybrid_method(col))
         return [(d, s, chunk[d]) for d, s in fused[:k]]
 
     return run
@@ -75,7 +85,7 @@ def _prepare_both(col: Collection) -> None:
 # The default hybrid is an equal-weight convex combination of min-max normalised scores: on all six
 # shared collections it beat both of its halves, as RRF did and z-score did not, and it beat RRF on
 # five of six (benchmarks/README.md, "Hybrid fusion").
-for _name, _method in (("hybrid", "minmax"), ("hybrid-rrf", "rrf"), ("hybrid-minmax", "minmax"), ("hybrid-zscore", "zscore")):
+for _name, _method in (("hybrid", None), ("hybrid-rrf", "rrf"), ("hybrid-minmax", "minmax"), ("hybrid-zscore", "zscore")):
     PIPELINES.add(_name, Pipeline(_name, _hybrid(_method), prepare=_prepare_both, dense=True))
 
 
@@ -100,7 +110,7 @@ def _hybrid_rerank(col: Collection, query: str, k: int) -> Result:
             "Run `sleuth tune` on it first (embedded collections only), or use --mode hybrid.",
         )
     depth = int(col.tuned.get("rerank_depth", RERANK_DEPTH))
-    first = _hybrid("minmax")(col, query, max(k, depth))
+    first = _hybrid(None)(col, query, max(k, depth))
     texts = []
     for _, _, chunk_id in first[:depth]:
         found = col.store.get_chunk(int(chunk_id))

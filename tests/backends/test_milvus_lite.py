@@ -191,7 +191,7 @@ def test_ask_answers_from_milvus_and_refuses_expansion_it_cannot_do(pair, docs):
 
     _, mil, _ = pair
     # Synthetic word salad is far from any question in meaning: turn abstention off to see the citations.
-    answer = ask(mil, "Which passage mentions Markerd7x?", memory=False, abstain_below=0.0)
+    answer = ask(mil, "Which passage mentions Markerd7x?", memory=False, min_relevance=0.0)
     assert not answer.abstained and answer.citations
     text = {d.doc_id: d.text for d in docs}
     for c in answer.citations:  # each citation is an exact span of its document

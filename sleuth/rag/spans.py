@@ -1,0 +1,184 @@
+"""Where, inside a sentence, is the thing a question asks for? Numbers, names and reasons, by rule.
+
+:func:`answer_span` gives a sentence's *type match* for a question (0..1) and the span to mark:
+
+- ``number``: a number the question does not already contain (citation years, ``[12]`` markers and
+  "Table 3" / "Figure 2" / "§4" labels excluded), with the word after it when that is a unit
+  (%, x, M, "passages"). 1.0 when a focus word of the question ("how many *papers*") stands within
+  four words of it (the unit asked for), 0.8 when another word of the question does, else 0.6.
+- ``name``: a name the question does not contain: a run of words with capitals beyond the first
+  letter (FAISS, GShard, RDS+, ZeRO-Infinity), mixing letters and digits, or capitalised inside
+  the sentence (Science Parse); authors of a citation ("Johnson et al.") are not names of things.
+  1.0 when the focus's head noun ("which similarity-search *library*") is within six words, 0.8
+  when another focus word is, else 0.7 for an acronym-like name and 0.5 for a capitalised word.
+- ``reason``: a causal connective (because, due to, as a result, which gives, leads to, ...) scores
+  1.0; a means (by + -ing, through, via, using, allows, enables) 0.6. The span runs from the
+  connective to the end of its clause.
+
+Offsets are into the sentence. Everything here is a pure function of the text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from sleuth.rag.question import Question, compact
+from sleuth.text import Analyzer
+
+_NUMBER = re.compile(
+    r"(?<![\w.])[-+−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+    r"(?:\s?(?:%|percent\b|×|x\b|times\b|[KMBkmb]\b|million\b|billion\b|thousand\b|[KMG]B\b|ms\b|s\b|h\b|pp\b))?"
+)
+_LABEL = re.compile(r"(?:table|tab\.|figure|fig\.|section|sec\.|§|eq\.|equation|appendix|chapter|step|line|page|p\.)\s*$",
+                    re.IGNORECASE)
+_CITATION = re.compile(r"\([^()]*\bet al\.?[^()]*\)|\[[\d,\s–-]+\]|\([A-Z][\w-]+(?: and [A-Z][\w-]+)?,? \d{4}[a-z]?\)")
+_NAME_WORD = re.compile(r"[A-Za-z0-9][\w+\-./]*[\w+]|[A-Za-z0-9]")
+_GENERIC = frozenset(
+    "the a an in on of we our this these that it its to for with by as at from and or but table figure fig "
+    "section appendix eq equation however moreover furthermore finally first second third then thus also "
+    "such each all both while when where which what who how here there they their".split()
+)
+_CAUSE = re.compile(
+    r"\b(because|since|due to|owing to|as a result|as such|therefore|thus|hence|so that|in order to|"
+    r"this is why|the reason|thanks to|caused by|which (?:gives|makes|means|leads|results|explains)|"
+    r"leads? to|led to|results? in|resulting in|gives? \w+ an? (?:clear )?(?:advantage|edge))\b",
+    re.IGNORECASE,
+)
+_MEANS = re.compile(r"\b(by \w+ing|through|via|using|uses?|allows?|enables?|relies on|consists? of|based on|"
+                    r"instead of)\b", re.IGNORECASE)
+
+
+def _masked(sentence: str) -> str:
+    """The sentence with citations blanked (same length), so their years and authors are not answers."""
+    return _CITATION.sub(lambda m: " " * len(m.group()), sentence)
+
+
+def _near(analyzer: Analyzer, text: str, a: int, b: int, focus: set[str], before: int, after: int) -> bool:
+    if not focus:
+        return False
+    left = analyzer.terms(" ".join(text[:a].split()[-before:])) if before else []
+    right = analyzer.terms(" ".join(text[b:].split()[:after]))
+    return bool(focus & (set(left) | set(right)))
+
+
+_HEADING_NUMBER = re.compile(r"\d+(?:\.\d+)*\.?\s+[A-Z]")
+
+
+def _enumerator(text: str, a: int, b: int) -> bool:
+    """List markers ("(1)", "2)"), section numbers opening a line or sentence ("3.1 Overview",
+    "5 Experiments"), and footnote marks glued to the next word ("6We use")."""
+    before, after = text[max(0, a - 1) : a], text[b : b + 1]
+    if after == ")" and before in ("(", " ", "", "\n") and b - a <= 2:
+        return True
+    line_start = a == 0 or text[a - 1] == "\n"
+    return line_start and (bool(_HEADING_NUMBER.match(text, a)) or after.isalpha())
+
+
+def number_spans(sentence: str, question: str = "") -> list[tuple[int, int]]:
+    """Numbers in ``sentence`` (with a unit symbol) that are not labels, list markers, citations, in
+    ``question``, or part of a name the question mentions ("LLaVA 7B" when it asks about LLaVA)."""
+    text = _masked(sentence)
+    asked = {compact(m.group()) for m in _NUMBER.finditer(question)}
+    names = {compact(w) for w in _NAME_WORD.findall(question) if w[0].isupper()}
+    out = []
+    for m in _NUMBER.finditer(text):
+        a, b = m.span()
+        before = text[:a].split()[-1:] if text[a - 1 : a] == " " else []
+        if (_LABEL.search(text[max(0, a - 12) : a]) or compact(m.group()) in asked or _enumerator(text, a, b)
+                or (before and before[0][:1].isupper() and compact(before[0]) in names)):
+            continue
+        out.append((a, b))
+    return out
+
+
+def name_spans(sentence: str, question: str = "") -> list[tuple[int, int]]:
+    """Runs of name-like words in ``sentence`` that the question does not mention."""
+    text = _masked(sentence)
+    asked = compact(question)
+    words = [(m.group(), m.start(), m.end()) for m in _NAME_WORD.finditer(text)]
+    out: list[tuple[int, int]] = []
+    run: list[tuple[int, int]] = []
+
+    def close() -> None:
+        if run:
+            a, b = run[0][0], run[-1][1]
+            key = compact(text[a:b])
+            if len(key) >= 2 and key not in asked:
+                out.append((a, b))
+            run.clear()
+
+    for i, (w, a, b) in enumerate(words):
+        caps = sum(c.isupper() for c in w)
+        mixed = caps >= 2 or (caps >= 1 and not w[0].isupper()) or (caps >= 1 and any(c.isdigit() for c in w))
+        initial = i == 0 or text[max(0, a - 2) : a].strip() in (".", ":", ";")
+        capitalised = w[0].isupper() and not initial and w.lower() not in _GENERIC
+        if text[b : b + 7].startswith(" et al"):
+            close()
+            continue
+        if mixed or capitalised:
+            run.append((a, b))
+        else:
+            close()
+    close()
+    return out
+
+
+def reason_span(sentence: str) -> tuple[float, tuple[int, int] | None]:
+    """(strength, span) of the sentence's causal connective or means, if any."""
+    for pattern, strength in ((_CAUSE, 1.0), (_MEANS, 0.6)):
+        m = pattern.search(sentence)
+        if m:
+            end = len(sentence.rstrip(" .;"))
+            stop = re.search(r"[;]|, (?:and|but|while|whereas) ", sentence[m.end() :])
+            return strength, (m.start(), m.end() + stop.start() if stop else end)
+    return 0.0, None
+
+
+def _unit_end(sentence: str, b: int, focus: set[str], analyzer: Analyzer) -> int:
+    """Extend a number span over the focus words among the next three ("37 papers", "380.5M citation links")."""
+    pos, end = b, b
+    for _ in range(3):
+        m = re.match(r"\s+([\w\-]+)", sentence[pos:])
+        if not m:
+            break
+        pos += m.end()
+        if set(analyzer.terms(m.group(1))) & focus:
+            end = pos
+    return end
+
+
+def answer_span(q: Question, sentence: str, analyzer: Analyzer) -> tuple[float, tuple[int, int] | None]:
+    """How well ``sentence`` holds the kind of thing ``q`` asks for (0..1), and where (sentence offsets)."""
+    head = set(analyzer.terms(q.focus[-1])) if q.focus else set()
+    focus = set(analyzer.terms(" ".join(q.focus)))
+    asked = set(analyzer.terms(q.text))
+    best: tuple[float, tuple[int, int] | None] = (0.0, None)
+    if q.kind == "number":
+        for a, b in number_spans(sentence, q.text):
+            if _near(analyzer, sentence, a, b, focus, 3, 4):
+                strength, b = 1.0, _unit_end(sentence, b, focus, analyzer)
+            else:
+                strength = 0.8 if _near(analyzer, sentence, a, b, asked, 3, 4) else 0.6
+            if strength > best[0]:
+                best = (strength, (a, b))
+        return best
+    if q.kind == "name":
+        for a, b in name_spans(sentence, q.text):
+            if _near(analyzer, sentence, a, b, head, 6, 6):
+                strength = 1.0
+            elif _near(analyzer, sentence, a, b, focus, 6, 6):
+                strength = 0.8
+            else:
+                strength = 0.7 if _is_acronym(sentence[a:b]) else 0.5
+            if strength > best[0]:
+                best = (strength, (a, b))
+        return best
+    if q.kind == "reason":
+        return reason_span(sentence)
+    return best
+
+
+def _is_acronym(name: str) -> bool:
+    """FAISS, GShard, BM25, RDS+, bioRxiv: several capitals, or capitals and digits, or a capital inside."""
+    caps = sum(c.isupper() for c in name.replace(" ", ""))
+    return caps >= 2 or (caps >= 1 and (any(c.isdigit() for c in name) or not name[0].isupper()))
