@@ -18,7 +18,7 @@ from sleuth.errors import InputError
 from sleuth.rag.context import Passage, cite
 from sleuth.rag.extractive import Evidence, ExtractiveReader, abstain
 from sleuth.rag.filter import keep_relevant
-from sleuth.rag.question import analyze, compact, mentions
+from sleuth.rag.question import analyze, compact, is_question, mentions
 from sleuth.rag.retrieval import retrieve_passages, with_neighbours
 from sleuth.rag.rewrite import rewrites
 from sleuth.store.collection import check_query
@@ -35,6 +35,9 @@ Calibrated without test data: the threshold with the best balanced accuracy betw
 claims (answer) and CISI's questions asked of SciFact (decline) is 0.47 (92.7% / 96.4%). Checked on
 other data (benchmarks/README.md, "Cited answers"): SciFact *test* claims answered 90.3%, Cranfield's
 questions declined 99.6%. The command: ``python benchmarks/calibrate_abstention.py``."""
+
+SIGNAL_PASSAGES = 3
+"""The relevance a question is declined on is that of the best sentence of its top passages."""
 
 FILTER_FLOOR = 0.30
 """The knowledge filter never keeps a passage below this relevance (see :mod:`sleuth.rag.filter`)."""
@@ -97,6 +100,13 @@ class Asker:
     def retrieve(self, question: str, queries: list[str], qvec: np.ndarray | None) -> list[Passage]:
         return retrieve_passages(self.col, queries, qvec, self.options.k, self.options.mode or self.col.default_mode)
 
+    def relevance(self, question: str) -> float:
+        """How close the collection comes to ``question``: the best cosine of a sentence of its top
+        :data:`SIGNAL_PASSAGES` passages (what :mod:`sleuth.rag.calibrate` calibrates)."""
+        qvec = self._vector(question)
+        passages = self.retrieve(question, [question], qvec)
+        return self.extractive.gather(question, passages[:SIGNAL_PASSAGES], qvec).relevance
+
     def declined(self, passages: list[Passage], ev: Evidence, qvec: np.ndarray | None) -> Abstention | None:
         """Why the collection cannot answer, or None: no sentence of the passages is close enough to the
         question (relevance = the best sentence's cosine to it)."""
@@ -109,11 +119,26 @@ class Asker:
                               self.threshold, cite(best.passage, best.start, best.end))
         return None
 
-    def mentioning(self, question: str, passages: list[Passage]) -> tuple[list[Passage], list[str]]:
-        """The passages whose document mentions every name in the question, and the names none does."""
+    def mentioning(self, question: str, passages: list[Passage]) -> tuple[list[Passage], Abstention | None]:
+        """The passages to answer from, given the names the question mentions (:func:`analyze`):
+
+        - a question (ends with "?" or opens with a question word) presupposes what it names: if a
+          name's words are missing from the collection's vocabulary altogether, decline (nothing in
+          the collection is about it); otherwise only documents that mention every name
+          (:func:`mentions`) can answer it, and if none of the retrieved ones does, decline;
+        - a statement (a claim to check) may abbreviate what a paper spells out ("4-PBA" for
+          4-phenylbutyric acid): documents that mention every name come first, but when none does
+          all are kept, and it is never declined for a name.
+        """
         names = analyze(question).entities
         if not names or not self.options.mentions:
-            return passages, []
+            return passages, None
+        asked = is_question(question)
+        vocab = getattr(getattr(self.col, "lexical", None), "vocab", None)
+        if asked and vocab is not None:
+            unknown = [n for n in names if any(t not in vocab for t in self.col.analyzer.terms(n))]
+            if unknown:
+                return [], Abstention("not-mentioned", f"The collection never mentions {_quoted(unknown)}.")
         texts: dict[str, str] = {}
         for p in passages:
             if p.chunk.doc_id not in texts:
@@ -121,8 +146,10 @@ class Asker:
                 texts[p.chunk.doc_id] = f"{p.title}\n{doc.text if doc else p.chunk.text}"
         has = {d: {n for n in names if mentions(t, n, compact(t))} for d, t in texts.items()}
         kept = [p for p in passages if len(has[p.chunk.doc_id]) == len(names)]
-        missing = [n for n in names if not any(n in h for h in has.values())]
-        return kept, missing
+        if kept or not asked:
+            return kept or passages, None
+        missing = [n for n in names if not any(n in h for h in has.values())] or list(names)
+        return [], Abstention("not-mentioned", f"No retrieved document mentions {_quoted(missing)}.")
 
     def ask(self, question: str, on_token: Callable[[str], None] | None = None) -> Answer:
         check_query(question)
@@ -151,17 +178,15 @@ class Asker:
         lap("rewrite")
         passages = self.retrieve(question, queries, qvec)
         lap("retrieve")
-        ev = self.extractive.gather(question, passages, qvec)
+        ev = self.extractive.gather(question, passages[:SIGNAL_PASSAGES], qvec)
         lap("evidence")
         why = self.declined(passages, ev, qvec)
         if why is None:
-            kept, missing = self.mentioning(question, passages)
-            if not kept:
-                names = ", ".join(f"“{n}”" for n in missing) or "every name in the question"
+            passages, why = self.mentioning(question, passages)
+            if why is not None and ev.best is not None:
                 best = ev.best
-                why = Abstention("not-mentioned", f"No retrieved document mentions {names}.", round(ev.relevance, 4),
-                                 self.threshold, cite(best.passage, best.start, best.end) if best else None)
-            passages = kept
+                why = replace(why, best_relevance=round(ev.relevance, 4), threshold=self.threshold,
+                              closest=cite(best.passage, best.start, best.end))
         if why is not None:
             return replace(abstain(question, self.reader.name), abstention=why, timings_ms=t)
         if o.filter and qvec is not None:
@@ -169,7 +194,8 @@ class Asker:
         lap("filter")
         passages = [replace(p, n=i) for i, p in enumerate(passages, start=1)]
         if self.generator is None:
-            ev = _restrict(ev, passages)
+            rest = [p for p in passages if p.row not in {c.passage.row for c in ev.candidates}]
+            ev = _restrict(self.extractive.gather(question, rest, qvec, ev), passages)
             if o.neighbours:
                 extra = with_neighbours(self.col, passages, qvec)[len(passages) :]
                 ev = self.extractive.gather(question, extra, qvec, ev)
@@ -186,6 +212,10 @@ class Asker:
     def close(self) -> None:
         if self._memory is not None:
             self._memory.close()
+
+
+def _quoted(names: list[str]) -> str:
+    return ", ".join(f"“{n}”" for n in names)
 
 
 def _restrict(ev: Evidence, passages: list[Passage]) -> Evidence:

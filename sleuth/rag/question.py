@@ -127,6 +127,15 @@ def _kind_and_focus(text: str) -> tuple[str, tuple[str, ...]]:
     return "other", ()
 
 
+def _sentence_start(text: str, a: int) -> bool:
+    """Whether position ``a`` opens a sentence: after "?", ":" or a full stop ending a lower-case word
+    (not the stop of an abbreviation such as "U.S.")."""
+    before = text[:a].rstrip()
+    if before.endswith(("?", ":", "!")):
+        return True
+    return before.endswith(".") and bool(re.search(r"[a-z]{3,}\.$", before))
+
+
 def entities(text: str) -> tuple[str, ...]:
     """Names in ``text``: runs of words with an upper-case letter (not the question's first word unless
     it is an acronym or mixed case), words mixing letters and digits with a capital, and years."""
@@ -140,9 +149,15 @@ def entities(text: str) -> tuple[str, ...]:
             run.clear()
 
     for i, (w, a, b) in enumerate(words):
+        if "-" in w and any(c.isupper() for c in w):  # "LLM-written" names LLM; "GPT-3", "Multi-LexSum" stay whole
+            parts = w.split("-")
+            kept = [p for p in parts if not (p.isalpha() and p.islower())]
+            if len(kept) < len(parts) and kept:
+                w = kept[0]
+                b = a + len(w) if parts[0] == w else b
         caps = sum(c.isupper() for c in w)
         mixed = caps >= 2 or (caps == 1 and not w[0].isupper())
-        first = i == 0 or text[max(0, a - 2) : a].strip() in (".", ":", "?")
+        first = i == 0 or _sentence_start(text, a)
         capitalised = w[0].isupper() and w.lower() not in QUESTION_WORDS
         if _YEAR.match(w):
             close()
@@ -153,6 +168,16 @@ def entities(text: str) -> tuple[str, ...]:
             close()
     close()
     return tuple(dict.fromkeys(e for e in out if len(compact(e)) >= 3))
+
+
+_OPENERS = frozenset("how what which who whom whose where when why do does did is are was were can could will "
+                     "would should has have had name list compare".split())
+
+
+def is_question(text: str) -> bool:
+    """Interrogative (or a request): ends with "?" or opens with a question word, not a statement."""
+    words = text.strip().split()
+    return text.rstrip().endswith("?") or bool(words) and words[0].lower().strip(",") in _OPENERS
 
 
 def analyze(text: str) -> Question:
@@ -170,7 +195,7 @@ def mentions(document: str, entity: str, compacted: str | None = None) -> bool:
 
     A word is looked for in the :func:`compact` form of the document (``compacted``, when given, saves
     recomputing it), so that letter-split small caps and hyphenation do not hide it; words of 3
-    characters must also stand alone, so that "DPR" is not found inside "adprox"."""
+    characters must also stand alone (a plural "s" allowed), so that "DPR" is not found inside "adprox"."""
     whole = compacted if compacted is not None else compact(document)
     for word in _WORD.findall(entity):
         key = compact(word)
@@ -179,6 +204,6 @@ def mentions(document: str, entity: str, compacted: str | None = None) -> bool:
         if len(key) > 3:
             if key not in whole:
                 return False
-        elif re.search(rf"(?<![^\W_]){re.escape(word)}(?![^\W_])", document, re.IGNORECASE) is None:
+        elif re.search(rf"(?<![^\W_]){re.escape(word)}s?(?![^\W_])", document, re.IGNORECASE) is None:
             return False
     return True

@@ -41,6 +41,22 @@ def write_tuned(directory: Path, tuned: dict[str, Any] | None) -> dict[str, Any]
     return meta
 
 
+def write_key(directory: Path, key: str, value: Any) -> dict[str, Any]:
+    """Set (or, with None, remove) one top-level key of meta.json, atomically; returns the new meta.
+
+    For per-collection state other than settings, e.g. the calibrated abstention threshold
+    (:mod:`sleuth.rag.calibrate`). The caller holds the collection's write lock."""
+    if key in ("format", "format_version", "created_by", "created", "settings", "tuned"):
+        raise ValueError(f"meta.json key {key!r} has its own writer")
+    meta = read_meta(directory)
+    if value is None:
+        meta.pop(key, None)
+    else:
+        meta[key] = value
+    atomic_write_json(directory / META, meta)
+    return meta
+
+
 def read_meta(directory: Path) -> dict[str, Any]:
     path = directory / META
     try:
