@@ -21,19 +21,17 @@ from dataclasses import dataclass
 
 from sleuth.chunking.splitters import sentence_spans
 from sleuth.rag.context import Passage
+from sleuth.rag.spans import without_citations
 
 MIN_TERMS = 3
 """Sentences with fewer content terms are headings or fragments ("Methods.", "3.2 Training")."""
 
-_PARAGRAPH = re.compile(r"\n[ \t]*\n")
 _CAPTION = re.compile(r"^\s*(table|tab\.|figure|fig\.)\s*\d+[a-z]?\s*[:.|]", re.IGNORECASE)
-_REF_SIGNS = (
-    re.compile(r"\bet al\.?"),
-    re.compile(r"(?:^|[\s(,])(?:19|20)\d\d[a-z]?[.)]"),
-    re.compile(r"\b(?:In Proceedings|Proceedings of|Proc\.|arXiv preprint|arXiv:\d|Conference on|Journal of|"
-               r"Transactions on|pp\.|vol\.|doi:|https?://)", re.IGNORECASE),
-    re.compile(r"\b[A-Z]\.\s?(?:[A-Z]\.\s?)?[A-Z][a-z]+(?:,| and)"),
-)
+_YEAR = re.compile(r"(?:^|[\s(,])(?:19|20)\d\d[a-z]?\b")
+_VENUE = re.compile(r"\b(?:In Proceedings|Proceedings of|Proc\.|arXiv preprint|arXiv:\d|Conference|Journal|Transactions|"
+                    r"Workshop|Symposium|Press|pp\.|vol\.|doi:|https?://)", re.IGNORECASE)
+_AUTHORS = re.compile(r"^\s*(?:\[\d+\]\s*)?[A-Z][\w'-]+,\s(?:[A-Z]\.\s?)+|\b[A-Z]\.\s?(?:[A-Z]\.\s?)?[A-Z][a-z]+(?:,| and)"
+                      r"|^\s*(?:\[\d+\]\s*)?[A-Z][\w'-]+(?: [A-Z][\w'-]+)*, [A-Z][\w'-]+(?: [A-Z][\w'-]+)*(?:,| and)")
 _TOKEN = re.compile(r"\S+")
 _NUMERIC = re.compile(r"^[(\[]?[-+±]?\d[\d.,%x×]*[)\]]?$")
 
@@ -66,7 +64,7 @@ def block_kind(text: str, start: int, blocks: list[dict] | None) -> str:
         return "body"
     if _CAPTION.match(text):
         return "caption"
-    if sum(bool(p.search(text)) for p in _REF_SIGNS) >= 2:
+    if _is_reference(text):
         return "reference"
     tokens = _TOKEN.findall(text)
     if len(tokens) >= 4 and sum(bool(_NUMERIC.match(t)) for t in tokens) / len(tokens) >= 0.4:
@@ -74,15 +72,52 @@ def block_kind(text: str, start: int, blocks: list[dict] | None) -> str:
     return "body"
 
 
-def sentences(text: str) -> list[tuple[int, int]]:
-    """Sentence spans of ``text`` that never cross a blank line (a paragraph, page or block break)."""
+_BULLET = re.compile(r"\s*(?:[•◦▪‣∙·*–-]\s|\(?\d{1,2}[.)]\s|\(?[a-z][.)]\s|\[\d+\]\s)")
+
+
+def units(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` that a sentence never crosses: paragraphs (blank lines), and within one, the
+    breaks before a bullet or numbered item, and after a short line (a heading, a paragraph's last
+    line; under 60% of the paragraph's longest line) or a line ending with ":" -- unless the line ends
+    with a hyphen or the next one starts in lower case (the sentence goes on)."""
     out: list[tuple[int, int]] = []
-    last = 0
-    for m in [*_PARAGRAPH.finditer(text), None]:
-        end = m.start() if m else len(text)
-        out.extend((last + a, last + b) for a, b in sentence_spans(text[last:end]))
-        if m:
-            last = m.end()
+    for para in [*re.finditer(r"(?:[^\n]|\n(?![ \t]*\n))+", text)]:
+        lines = [(m.start() + para.start(), m.end() + para.start()) for m in re.finditer(r"[^\n]+", para.group())]
+        if not lines:
+            continue
+        width = max(b - a for a, b in lines)
+        start = lines[0][0]
+        for (a, b), nxt in zip(lines, lines[1:] + [None]):
+            if nxt is None:
+                out.append((start, b))
+            elif _BULLET.match(text, nxt[0]) or (
+                    not text[a:b].rstrip().endswith("-") and not text[nxt[0] : nxt[0] + 1].islower()
+                    and ((b - a) < 0.6 * width or text[a:b].rstrip().endswith(":"))):
+                out.append((start, b))
+                start = nxt[0]
+    return out
+
+
+def _is_reference(text: str) -> bool:
+    """A bibliography entry: author names opening it, a year, a venue; two of the three. Citations in
+    parentheses ("(Wang et al., 2019)") are blanked first: a body sentence may cite."""
+    bare = without_citations(text)
+    return sum((bool(_AUTHORS.search(bare)), bool(_YEAR.search(bare)), bool(_VENUE.search(bare)))) >= 2
+
+
+_ABBREVIATION = re.compile(r"(?:\bet al|\be\.g|\bi\.e|\bcf|\bvs|\bFig|\bFigs|\bEq|\bEqs|\bSec|\bTab|\bNo|\bapprox)\.$")
+
+
+def sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans of ``text`` that never cross a unit boundary (:func:`units`); a cut right after an
+    abbreviation ("et al. (2018)", "Fig. 3") is undone."""
+    out: list[tuple[int, int]] = []
+    for a, b in units(text):
+        for x, y in sentence_spans(text[a:b]):
+            if out and out[-1][1] >= a and _ABBREVIATION.search(text[out[-1][0] : out[-1][1]]):
+                out[-1] = (out[-1][0], a + y)
+            else:
+                out.append((a + x, a + y))
     return out
 
 

@@ -20,19 +20,21 @@ a number, a name, a reason, or nothing in particular. Each candidate ``s`` then 
 then is multiplied by two penalties: a sentence that only restates the question (fewer than
 :data:`MIN_NEW` of its terms are new) by :data:`RESTATE`, and a caption, table row or footnote that
 does not hold the asked-for thing, or any bibliography entry, by :data:`BLOCK_PENALTY`. The best
-sentence leads; up to two more within ``keep`` x its score follow (distinct sentences only). The
-answer span (the number, the name, the reason) is marked ``**like this**`` in the answer text and
+sentence leads; up to two more within ``keep`` x its score follow (distinct sentences only). A
+sentence that opens by referring back ("This method ...", "It ...") is quoted with the sentence
+before it, so that the answer names what it is about. The answer span (the number, the name, the reason) is marked ``**like this**`` in the answer text and
 given as offsets in :attr:`sleuth.types.AnswerSentence.span`.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from sleuth.index.vectors import Encoder
-from sleuth.rag.candidates import Candidate, passage_candidates
+from sleuth.rag.candidates import Candidate, passage_candidates, sentences
 from sleuth.rag.context import Passage, cite
 from sleuth.rag.question import QUESTION_WORDS, Question, analyze
 from sleuth.rag.spans import answer_span
@@ -42,6 +44,8 @@ from sleuth.types import Answer, AnswerSentence
 WEIGHTS = {"sem": 0.4, "lex": 0.3, "pass": 0.15, "type": 0.25}
 """Weights of the score's parts when the question asks for a kind of thing (chosen on the dev set
 benchmarks/data/papers-qa, see benchmarks/README.md)."""
+REASON_TYPE = 0.15
+"""The type weight for "why": a connective ("because", "since") says less than a number, a name or a means."""
 UNTYPED = {"sem": 0.45, "lex": 0.4, "pass": 0.15, "type": 0.0}
 """Weights for a question that asks for nothing in particular (a claim, "what is X")."""
 MIN_NEW = 0.25
@@ -108,16 +112,20 @@ class ExtractiveReader:
     def rank(self, ev: Evidence) -> list[Scored]:
         """Every candidate scored (module docstring), best first."""
         q = ev.question
-        typed = self.typed and q.kind in ("number", "name", "reason")
+        typed = self.typed and q.kind in ("number", "name", "reason", "means")
         w = WEIGHTS if typed else UNTYPED
+        if q.kind == "reason":
+            w = {**w, "type": REASON_TYPE}
         if self.encoder is None:
             w = {**w, "lex": w["lex"] + w["sem"], "sem": 0.0}
         q_terms = self.content_terms(q.text)
         best_rel = max((c.passage.relevance for c in ev.candidates), default=0.0)
+        term_sets = [set(self.analyzer.terms(c.clean)) for c in ev.candidates]
+        idf = local_idf(q_terms, term_sets) if IDF else dict.fromkeys(q_terms, 1.0)
+        total = sum(idf.values()) or 1.0
         out = []
-        for c, sem in zip(ev.candidates, ev.sem.tolist()):
-            terms = set(self.analyzer.terms(c.clean))
-            lexical = len(q_terms & terms) / max(len(q_terms), 1)
+        for c, sem, terms in zip(ev.candidates, ev.sem.tolist(), term_sets):
+            lexical = sum(idf[t] for t in q_terms & terms) / total
             prior = c.passage.relevance / best_rel if best_rel > 0 else 1.0
             prior *= NEIGHBOUR_PRIOR if c.passage.neighbour else 1.0
             strength, span = answer_span(q, c.text, self.analyzer) if typed else (0.0, None)
@@ -151,16 +159,45 @@ class ExtractiveReader:
         """The answer from chosen sentences; neighbour passages that are cited are numbered on."""
         numbers = {p.row: p.n for p in passages if not p.neighbour}
         citations, sentences, parts = [], [], []
+        quoted = {(s.candidate.passage.row, s.candidate.start) for s in chosen}
         for s in chosen:
             c = s.candidate
             p = c.passage
             if p.row not in numbers:
                 numbers[p.row] = len(numbers) + 1
             n = numbers[p.row]
-            citations.append(cite(replace(p, n=n), c.start, c.end))
-            sentences.append(AnswerSentence(c.text, (n,), True, 1.0, s.span))
-            parts.append(f"{marked(c.text, s.span)} [{n}]")
+            start, span = c.start, s.span
+            before = antecedent(c)
+            if before is not None and (p.row, before) not in quoted:
+                span = None if span is None else (span[0] + c.start - before, span[1] + c.start - before)
+                start = before
+            text = p.chunk.text[start - p.chunk.start : c.end - p.chunk.start]
+            citations.append(cite(replace(p, n=n), start, c.end))
+            sentences.append(AnswerSentence(text, (n,), True, 1.0, span))
+            parts.append(f"{marked(text, span)} [{n}]")
         return Answer(question, " ".join(parts), tuple(citations), tuple(sentences), reader=self.name)
+
+
+IDF = True
+_ANAPHOR = re.compile(r"^\s*(?:This|These|That|Those|It|Its|They|Their|Such|Both|The latter|The former)\b")
+
+
+def antecedent(c: Candidate) -> int | None:
+    """Where the sentence before ``c`` starts, when ``c`` opens with a pronoun or "This ..." that
+    refers back to it ("This reward formulation ..."), and both are in the same passage."""
+    if not _ANAPHOR.match(c.text):
+        return None
+    base = c.passage.chunk.start
+    before = [a for a, b in sentences(c.passage.chunk.text) if base + b <= c.start]
+    return base + before[-1] if before else None
+
+
+def local_idf(terms: set[str], contexts: list[set[str]]) -> dict[str, float]:
+    """idf(t) = ln((N + 1) / (n_t + 0.5)) over the N candidate sentences, n_t of which contain t: a
+    question word that every sentence of the context shares ("paper", the paper's own name) says
+    little about which sentence answers."""
+    n = len(contexts)
+    return {t: float(np.log((n + 1) / (sum(t in c for c in contexts) + 0.5))) for t in terms}
 
 
 def marked(text: str, span: tuple[int, int] | None) -> str:

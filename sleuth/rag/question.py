@@ -8,7 +8,9 @@ ENTITY / DESCRIPTION coarse classes), reduced to what an extractive reader can c
   noun ("what batch size", "what F1", "which year") -> the answer holds a number (with its unit);
 - ``name``: "which / what" + any other noun, "who", "where", "name the ..." -> a method, dataset,
   system, tool or person name the question does not already contain;
-- ``reason``: "why", "how" (not of quantity), "in what way", "what causes" -> a reason or mechanism;
+- ``reason``: "why", "what causes", "what is the reason" -> a cause;
+- ``means``: "how" (not of quantity: "how does X work", "how can X be done"), "in what way", "by
+  what means" -> a method or mechanism;
 - ``compare``: "compare ...", "which papers/studies ...", "across the papers" -> one row per paper;
 - ``other``: anything else (claims, yes/no questions, "what is X").
 
@@ -24,7 +26,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-KINDS = ("number", "name", "reason", "compare", "other")
+KINDS = ("number", "name", "reason", "means", "compare", "other")
 
 MEASURE_NOUNS = frozenset(
     "number count amount percentage percent proportion fraction share ratio rate size value score scores "
@@ -47,8 +49,9 @@ _COMPARE = re.compile(
     r"^\s*(compare|contrast)\b|\b(which|what|list|name)\s+(of\s+the\s+)?(papers|studies|articles|works|"
     r"publications|documents)\b|\bacross\s+(the\s+)?(papers|studies|articles)\b|\bin\s+each\s+(paper|study)\b",
     re.IGNORECASE)
-_REASON_START = re.compile(r"^\s*(why|in\s+what\s+way|by\s+what\s+means|what\s+(causes|caused|makes|made|explains)|"
-                           r"what\s+is\s+the\s+reason|explain)\b", re.IGNORECASE)
+_REASON_START = re.compile(r"^\s*(why|what\s+(causes|caused|makes|made|explains)|what\s+is\s+the\s+reason|explain)\b",
+                           re.IGNORECASE)
+_MEANS_START = re.compile(r"^\s*(in\s+what\s+way|by\s+what\s+(means|method)|through\s+what)\b", re.IGNORECASE)
 _STOP_FOCUS = frozenset(
     "do does did is are was were be been being has have had can could will would should shall may might must "
     "of in on for to by with from at as that than the a an and or but when after before while during per "
@@ -99,14 +102,16 @@ def _kind_and_focus(text: str) -> tuple[str, tuple[str, ...]]:
     lower = [w.lower() for w, _, _ in words]
     if _REASON_START.match(text):
         return "reason", ()
+    if _MEANS_START.match(text):
+        return "means", ()
     for i, w in enumerate(lower):
         nxt = lower[i + 1] if i + 1 < len(lower) else ""
         if w == "how":
             if nxt in QUANTITY_ADJECTIVES:
                 return "number", tuple(_phrase_after(words, i + 1))
             if nxt in ("does", "do", "did", "is", "are", "was", "were", "can", "could", "would", "should", "has",
-                       "have", "will") or not nxt:
-                return "reason", ()
+                       "have", "will", "to", "might", "may") or not nxt:
+                return "means", ()
         if w in ("what", "which") and nxt == "factor" or (w == "what" and nxt in ("extent", "degree")):
             return "number", ("factor",) if nxt == "factor" else ()
         if w in ("what", "which"):
