@@ -3,7 +3,8 @@
 Search ranks documents by their best passage; a question about the body of a paper needs the few
 passages that hold the answer, often several from the same paper. For the embedded store the
 lexical and dense halves score every passage, and their top ``depth`` passages are fused exactly as
-the collection's hybrid fuses documents (:func:`sleuth.retrieve.pipelines.fuse_halves`). Pipelines
+the collection's hybrid fuses documents (:func:`sleuth.retrieve.pipelines.fuse_halves`, standardised
+against every passage's score). Pipelines
 without passage scores (a reranker, a remote store) fall back to their document ranking.
 
 :func:`with_neighbours` then adds, for each retrieved passage, the passage before and after it in
@@ -19,6 +20,7 @@ import numpy as np
 
 from sleuth.rag.context import Passage
 from sleuth.retrieve import get_pipeline
+from sleuth.retrieve.fusion import Distribution
 from sleuth.retrieve.pipelines import HYBRID_DEPTH, fuse_halves, hybrid_method
 
 if TYPE_CHECKING:
@@ -42,17 +44,23 @@ def _top(scores: np.ndarray, ids: np.ndarray, depth: int, positive: bool) -> lis
 
 def passage_ranking(col: Collection, query: str, qvec: np.ndarray | None, k: int, mode: str) -> list[tuple[int, float]]:
     """The ``k`` best passages for ``query`` as (chunk row id, score), best first."""
-    runs = []
+    runs, dists = [], []
+    depth = max(k, HYBRID_DEPTH)
     if mode != "dense":
         lex = col.lexical
-        runs.append(_top(lex.chunk_scores(lex.term_ids(query)), lex.chunk_ids, max(k, HYBRID_DEPTH), True))
+        ids = lex.term_ids(query)
+        scores = lex.chunk_scores(ids) if ids else np.zeros(lex.n_chunks)
+        runs.append(_top(scores, lex.chunk_ids, depth, True))
+        dists.append(Distribution.of(scores))
     if mode != "bm25" and qvec is not None:
         dense = col.dense
-        runs.append(_top(dense.chunk_scores(qvec, max(k, HYBRID_DEPTH)), dense.chunk_ids, max(k, HYBRID_DEPTH), False))
+        scores = dense.chunk_scores(qvec, depth)
+        runs.append(_top(scores, dense.chunk_ids, depth, False))
+        dists.append(Distribution.of(scores))
     if len(runs) == 1:
         return runs[0][:k]
-    method = "minmax" if mode in ("hybrid", "hybrid-minmax") else mode.removeprefix("hybrid-")
-    fused = fuse_halves(col, [[(str(c), s) for c, s in r] for r in runs], hybrid_method(col) if mode == "hybrid" else method)
+    method = hybrid_method(col) if mode == "hybrid" else mode.removeprefix("hybrid-")
+    fused = fuse_halves(col, [[(str(c), s) for c, s in r] for r in runs], method, dists)
     return [(int(c), s) for c, s in fused[:k]]
 
 
