@@ -16,7 +16,8 @@ The five columns, each over its own question set (an abstention scores 0 on ever
 - right paper cited: the answer's *first* citation is in ``file``;
 - answerable answered: the answer did not abstain;
 - unanswerable declined: over ``unanswerable.jsonl``, the answer abstained;
-- cited page = evidence page: the page of the first citation's start equals ``page``.
+- cited page = evidence page: the page of the first citation's start equals ``page`` (over the
+  questions that give a page).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -129,3 +131,116 @@ def score_item(item: QAItem, answer: Answer, metadata: dict[str, Any] | None) ->
             "right_paper": int(lead.doc_id == item.file),
             "answered": 1,
             "page": int(item.page is not None and page == item.page)}
+
+
+ABLATION: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("default", {}),
+    ("- question-aware reading (number / name / reason)", {"typed": False}),
+    ("- neighbouring passages", {"neighbours": False}),
+    ("- names check", {"mentions": False}),
+    ("- per-collection threshold (global 0.47)", {"min_relevance": 0.47}),
+    ("- passage-level retrieval (best passage per document)", {"passages": False}),
+    ("none of the above", {"typed": False, "neighbours": False, "mentions": False, "min_relevance": 0.47,
+                           "passages": False}),
+)
+"""Rows of the ablation: each change of the reader switched off on its own, then all together."""
+
+
+def document_paths(directory: Path) -> list[Path]:
+    """The documents of a QA directory when no ``--docs`` is given: its PDF files."""
+    found = sorted(p for p in Path(directory).rglob("*.pdf") if not p.name.startswith("."))
+    if not found:
+        raise EvaluationError(f"{directory} holds {QA_FILE} but no PDF files.",
+                              "Pass the documents with --docs PATH (a folder or file sleuth index reads).")
+    return found
+
+
+def run_items(asker: Any, items: list[QAItem], store: Any, *, answerable: bool) -> list[dict[str, Any]]:
+    """Ask every item; one record per question with its columns (0/1) and what was cited."""
+    rows = []
+    meta: dict[str, dict[str, Any]] = {}
+    for item in items:
+        a = asker.ask(item.question)
+        lead = a.citations[0] if a.citations else None
+        if lead is not None and lead.doc_id not in meta:
+            doc = store.get_document(lead.doc_id)
+            meta[lead.doc_id] = doc.metadata if doc else {}
+        row: dict[str, Any] = {"id": item.qid, "kind": item.kind, "question": item.question,
+                               "answer": a.text, "abstained": a.abstained,
+                               "cited": lead.doc_id if lead else None,
+                               "cited_page": page_at(meta.get(lead.doc_id, {}), lead.start) if lead else None}
+        if answerable:
+            row.update(score_item(item, a, meta.get(lead.doc_id) if lead else None), file=item.file,
+                       evidence_page=item.page)
+        else:
+            row["declined"] = int(a.abstained)
+            row["why"] = a.abstention.message if a.abstention else None
+        rows.append(row)
+    return rows
+
+
+def columns(answerable: list[dict[str, Any]], unanswerable: list[dict[str, Any]]) -> dict[str, float | None]:
+    """The five columns from per-question records (None when a column has no questions)."""
+    def mean(rows: list[dict[str, Any]], key: str) -> float | None:
+        return round(sum(r[key] for r in rows) / len(rows), 4) if rows else None
+
+    with_pages = [r for r in answerable if r.get("evidence_page") is not None]
+    return {"answer_term": mean(answerable, "answer_term"), "right_paper": mean(answerable, "right_paper"),
+            "answered": mean(answerable, "answered"), "declined": mean(unanswerable, "declined"),
+            "page": mean(with_pages, "page")}
+
+
+def evaluate_qa(
+    qa_dir: Path,
+    *,
+    docs: Path | None = None,
+    generator: Any = None,
+    options: Any = None,
+    collection_dir: Path | None = None,
+    ablation: bool = True,
+    on_progress: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Index the documents (and calibrate abstention, as ``sleuth index`` does), ask every question,
+    and report the five columns, per question kind, and (``ablation``) with each change switched off."""
+    import tempfile
+    from dataclasses import replace
+
+    from sleuth.ingest import read_paths
+    from sleuth.rag.calibrate import ensure_calibrated
+    from sleuth.rag.pipeline import Asker, AskOptions
+    from sleuth.store.collection import Collection
+
+    say = on_progress or (lambda s: None)
+    answerable, unanswerable = load_qa_dir(qa_dir)
+    paths = [docs] if docs is not None else document_paths(qa_dir)
+    tmp = tempfile.TemporaryDirectory(prefix="sleuth-qa-") if collection_dir is None else None
+    directory = Path(tmp.name) / "c" if tmp else Path(collection_dir)  # type: ignore[arg-type]
+    options = replace(options or AskOptions(), memory=False)
+    try:
+        with Collection.open_or_create(directory) as col:
+            say("indexing the documents")
+            summary = col.ingest(read_paths(paths))
+            say("calibrating abstention")
+            ensure_calibrated(col)
+            out: dict[str, Any] = {"data": str(qa_dir), "documents": col.store.count_documents(),
+                                   "passages": col.store.count_chunks(), "ingest_failed": len(summary.failed),
+                                   "answerable": len(answerable), "unanswerable": len(unanswerable),
+                                   "threshold": Asker(col, options=options).threshold}
+            rows: dict[str, dict[str, Any]] = {}
+            for name, change in ABLATION if ablation else ABLATION[:1]:
+                say(f"asking: {name}")
+                asker = Asker(col, generator, replace(options, **change))
+                a_rows = run_items(asker, answerable, col.store, answerable=True)
+                u_rows = run_items(asker, unanswerable, col.store, answerable=False)
+                rows[name] = columns(a_rows, u_rows)
+                if name == "default":
+                    out.update(rows[name])
+                    out["by_kind"] = {k: columns([r for r in a_rows if r["kind"] == k], [])
+                                      for k in sorted({r["kind"] for r in a_rows})}
+                    out["questions"] = a_rows + u_rows
+            if ablation:
+                out["ablation"] = rows
+            return out
+    finally:
+        if tmp is not None:
+            tmp.cleanup()

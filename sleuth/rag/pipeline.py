@@ -58,6 +58,10 @@ class AskOptions:
     """Also read the passages next to the retrieved ones (extractive reader)."""
     mentions: bool = True
     """Answer only from documents that mention every name the question mentions."""
+    typed: bool = True
+    """Read what the question asks for (a number, a name, a reason); off: question-blind sentence scores."""
+    passages: bool = True
+    """Read the best passages of the collection; off: the best passage of each of the best documents."""
 
 
 class Asker:
@@ -68,7 +72,7 @@ class Asker:
         self.generator = generator
         self.options = options or AskOptions()
         self._memory = None
-        self.extractive = ExtractiveReader(col.analyzer, col.encoder)
+        self.extractive = ExtractiveReader(col.analyzer, col.encoder, typed=self.options.typed)
         """Reads the passages' sentences: the answer without a generator, the evidence to abstain on always."""
         if generator is None:
             self.reader = self.extractive
@@ -98,7 +102,8 @@ class Asker:
         return None if enc is None else enc.encode_queries([question])[0]
 
     def retrieve(self, question: str, queries: list[str], qvec: np.ndarray | None) -> list[Passage]:
-        return retrieve_passages(self.col, queries, qvec, self.options.k, self.options.mode or self.col.default_mode)
+        return retrieve_passages(self.col, queries, qvec, self.options.k, self.options.mode or self.col.default_mode,
+                                 by_passage=self.options.passages)
 
     def relevance(self, question: str) -> float:
         """How close the collection comes to ``question``: the best cosine of a sentence of its top

@@ -64,13 +64,15 @@ def passage_ranking(col: Collection, query: str, qvec: np.ndarray | None, k: int
     return [(int(c), s) for c, s in fused[:k]]
 
 
-def retrieve_passages(col: Collection, queries: list[str], qvec: np.ndarray | None, k: int, mode: str) -> list[Passage]:
-    """Context passages numbered from 1, with their document's metadata and dense relevance."""
+def retrieve_passages(col: Collection, queries: list[str], qvec: np.ndarray | None, k: int, mode: str,
+                      *, by_passage: bool = True) -> list[Passage]:
+    """Context passages numbered from 1, with their document's metadata and dense relevance
+    (``by_passage=False``: the best passage of each of the ``k`` best documents, as search ranks)."""
     from sleuth.retrieve.fusion import rrf
 
     from sleuth.store.collection import Collection
 
-    if mode in PASSAGE_MODES and isinstance(col, Collection):
+    if by_passage and mode in PASSAGE_MODES and isinstance(col, Collection):
         vec = [qvec] + [None if qvec is None else col.encoder.encode_queries([q])[0] for q in queries[1:]]
         runs = [passage_ranking(col, q, v, max(k, 20), mode) for q, v in zip(queries, vec)]
         ranked = runs[0] if len(runs) == 1 else [(int(c), s) for c, s in rrf([[(str(c), s) for c, s in r] for r in runs])]
