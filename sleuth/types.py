@@ -114,3 +114,6 @@ class Answer:
     """[n] markers the generator wrote that pointed at no context passage (removed from the text)."""
     abstention: Abstention | None = None
     """When ``abstained``: why, and the closest passage."""
+    form: str = "sentences"
+    """``sentences`` (text is the cited sentences) or ``table`` (text is a Markdown table, one row per
+    cited document; a comparing question)."""

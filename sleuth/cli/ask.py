@@ -11,6 +11,24 @@ from rich.text import Text
 
 from sleuth.cli.common import backend_options, collection_option, err, friendly_errors, json_option, out, print_json, target
 from sleuth.rag.pipeline import Asker, AskOptions
+from sleuth.types import AnswerSentence, Citation
+
+
+def where(c: Citation) -> str:
+    """``Title · §Section · p. 6`` for a citation (the parts that are known)."""
+    parts = [c.title or c.doc_id] + ([f"§{c.section}"] if c.section else []) + ([f"p. {c.page}"] if c.page else [])
+    return " · ".join(parts)
+
+
+def quoted(s: AnswerSentence) -> Text:
+    """The quoted sentence on one line, its answer span in bold."""
+    text = s.text
+    if s.span is None:
+        return Text(f"    “{' '.join(text.split())}”")
+    a, b = s.span
+    return Text.assemble("    “", " ".join(text[:a].split()) + (" " if text[a - 1 : a].isspace() else ""),
+                         (" ".join(text[a:b].split()), "bold"),
+                         (" " if text[b : b + 1].isspace() else "") + " ".join(text[b:].split()), "”")
 
 
 @click.command()
@@ -23,12 +41,15 @@ from sleuth.rag.pipeline import Asker, AskOptions
 @click.option("--rewrite/--no-rewrite", default=False, show_default=True, help="Also search rewritten queries (PRF, or the generator's paraphrases).")
 @click.option("--filter/--no-filter", "filter_", default=True, show_default=True, help="Drop passages that do not bear on the question.")
 @click.option("--memory/--no-memory", default=True, show_default=True, help="Reuse answers to earlier (paraphrased) questions.")
+@click.option("--min-relevance", type=float, default=None,
+              help="Decline below this relevance (cosine of the question and the best sentence found); "
+                   "default: the threshold calibrated for this collection (see `sleuth stats`).")
 @collection_option
 @backend_options()
 @json_option
 @friendly_errors
 def ask(question: str, generator: str | None, model: str | None, k: int, rewrite: bool, filter_: bool, memory: bool,
-        collection: Path | None, as_json: bool) -> None:
+        min_relevance: float | None, collection: Path | None, as_json: bool) -> None:
     """Answer QUESTION from the collection, citing the exact passages.
 
     Without --generator the answer is extractive: the passages' own best sentences, so every
@@ -40,7 +61,8 @@ def ask(question: str, generator: str | None, model: str | None, k: int, rewrite
 
     gen = get_generator(generator, model=model)
     with target(collection).open(readonly=True) as col:
-        asker = Asker(col, gen, AskOptions(k=k, rewrite=rewrite, filter=filter_, memory=memory))
+        asker = Asker(col, gen, AskOptions(k=k, rewrite=rewrite, filter=filter_, memory=memory,
+                                           min_relevance=min_relevance))
         streaming = gen is not None and not as_json and sys.stdout.isatty()
         answer = asker.ask(question, on_token=(lambda s: out.print(s, end="")) if streaming else None)
         asker.close()
@@ -52,14 +74,21 @@ def ask(question: str, generator: str | None, model: str | None, k: int, rewrite
         out.print()
         out.print("[dim]checked:[/]")
     out.print(Text(answer.text, style="bold" if not answer.abstained else "yellow"))
+    if answer.abstention is not None:
+        why = answer.abstention
+        out.print(Text(f"  {why.message}", style="dim"))
+        if why.closest is not None:
+            out.print(Text(f"  closest: {where(why.closest)}: “{' '.join(why.closest.quote.split())}”", style="dim"),
+                      soft_wrap=True)
     flagged = [s for s in answer.sentences if not s.supported]
     for s in flagged:
         out.print(Text(f"  ⚠ not supported by its citations ({s.support:.0%} of its terms found): {s.text}", style="red"))
     if answer.rejected_citations:
         out.print(Text(f"  ⚠ removed citations to passages that were not given: {sorted(set(answer.rejected_citations))}", style="red"))
-    for c in answer.citations:
-        out.print(Text.assemble((f"[{c.n}] ", "bold"), (c.title or c.doc_id, "cyan"),
-                                (f"  {c.doc_id} chars {c.start}-{c.end}", "dim")))
-        out.print(Text(f"    “{c.quote}”"), soft_wrap=True)
+    if answer.form == "table":
+        return
+    for c, s in zip(answer.citations, answer.sentences):
+        out.print(Text.assemble((f"[{c.n}] ", "bold"), (where(c), "cyan"), (f"  {c.doc_id} chars {c.start}-{c.end}", "dim")))
+        out.print(quoted(s), soft_wrap=True)
     source = "memory" if answer.from_memory else answer.reader
     err.print(f"[dim]{source}; " + ", ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items()) + "[/]")

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sleuth.errors import EvaluationError
 from sleuth.types import Document
 
 if TYPE_CHECKING:
@@ -93,14 +94,22 @@ def needs_calibration(col: Collection) -> bool:
     return abs(chunks - before) / before >= REGROWTH
 
 
-def calibrate(col: Collection, *, seed: int = 0, on_progress: Callable[[int, int], None] | None = None,
+def calibrate(col: Collection, *, seed: int = 0, foreign: list[str] | None = None,
+              synthetic: int = SYNTHETIC_QUESTIONS, on_progress: Callable[[int, int], None] | None = None,
               ) -> dict[str, Any]:
-    """Measure both question sets against ``col`` and return the abstention record (not stored)."""
+    """Measure both question sets against ``col`` and return the abstention record (not stored).
+
+    ``foreign`` replaces the shipped questions from elsewhere and ``synthetic`` sets how many of the
+    collection's own are made (tests use a few of each)."""
     from sleuth.rag.pipeline import Asker, AskOptions
 
     asker = Asker(col, options=AskOptions(memory=False, min_relevance=-1.0))
-    foreign, synthetic = foreign_questions(), synthetic_questions(col, seed=seed)
-    total, done = len(foreign) + len(synthetic), 0
+    foreign = foreign if foreign is not None else foreign_questions()
+    synth = synthetic_questions(col, synthetic, seed=seed)
+    if not synth:
+        raise EvaluationError("No synthetic question could be made from this collection's passages.",
+                              "Calibrate after indexing documents with text, or pass --min-relevance.")
+    total, done = len(foreign) + len(synth), 0
 
     def relevance(questions: list[str]) -> np.ndarray:
         nonlocal done
@@ -112,7 +121,7 @@ def calibrate(col: Collection, *, seed: int = 0, on_progress: Callable[[int, int
                 on_progress(done, total)
         return np.array(out)
 
-    f, s = relevance(foreign), relevance(synthetic)
+    f, s = relevance(foreign), relevance(synth)
     return {
         "version": VERSION, "threshold": choose_threshold(f, s), "encoder": _encoder_id(col),
         "passages": col.store.count_chunks(), "documents": col.store.count_documents(),
@@ -123,15 +132,15 @@ def calibrate(col: Collection, *, seed: int = 0, on_progress: Callable[[int, int
 
 
 def ensure_calibrated(col: Collection, *, force: bool = False,
-                      on_progress: Callable[[int, int], None] | None = None) -> dict[str, Any] | None:
+                      on_progress: Callable[[int, int], None] | None = None, **calibration: Any) -> dict[str, Any] | None:
     """Calibrate and store the threshold in meta.json when :func:`needs_calibration` (or ``force``);
-    returns the new record, or None when nothing was done."""
+    returns the new record, or None when nothing was done (``calibration``: see :func:`calibrate`)."""
     from sleuth.store.lock import WriteLock
     from sleuth.store.meta import write_key
 
     if not (force or needs_calibration(col)) or col.encoder is None or col.store.count_chunks() < MIN_PASSAGES:
         return None
-    record = calibrate(col, on_progress=on_progress)
+    record = calibrate(col, on_progress=on_progress, **calibration)
     with WriteLock(col.directory):
         col.meta = write_key(col.directory, META_KEY, record)
     return record

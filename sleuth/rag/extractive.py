@@ -112,9 +112,9 @@ class ExtractiveReader:
     def rank(self, ev: Evidence) -> list[Scored]:
         """Every candidate scored (module docstring), best first."""
         q = ev.question
-        typed = self.typed and q.kind in ("number", "name", "reason", "means")
+        typed = self.typed and q.asks in ("number", "name", "reason", "means")
         w = WEIGHTS if typed else UNTYPED
-        if q.kind == "reason":
+        if q.asks == "reason":
             w = {**w, "type": REASON_TYPE}
         if self.encoder is None:
             w = {**w, "lex": w["lex"] + w["sem"], "sem": 0.0}

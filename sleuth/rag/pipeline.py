@@ -17,6 +17,7 @@ import numpy as np
 from sleuth.errors import InputError
 from sleuth.rag.context import Passage, cite
 from sleuth.rag.extractive import Evidence, ExtractiveReader, abstain
+from sleuth.rag.evidence import ROWS, table
 from sleuth.rag.filter import keep_relevant
 from sleuth.rag.question import analyze, compact, is_question, mentions
 from sleuth.rag.retrieval import retrieve_passages, with_neighbours
@@ -101,9 +102,12 @@ class Asker:
         enc = self.col.encoder
         return None if enc is None else enc.encode_queries([question])[0]
 
-    def retrieve(self, question: str, queries: list[str], qvec: np.ndarray | None) -> list[Passage]:
-        return retrieve_passages(self.col, queries, qvec, self.options.k, self.options.mode or self.col.default_mode,
-                                 by_passage=self.options.passages)
+    def retrieve(self, question: str, queries: list[str], qvec: np.ndarray | None, *,
+                 tabular: bool = False) -> list[Passage]:
+        """The context passages (for an evidence table: the best passage of each of the best documents)."""
+        o = self.options
+        return retrieve_passages(self.col, queries, qvec, max(o.k, ROWS) if tabular else o.k,
+                                 o.mode or self.col.default_mode, by_passage=o.passages and not tabular)
 
     def relevance(self, question: str) -> float:
         """How close the collection comes to ``question``: the best cosine of a sentence of its top
@@ -181,7 +185,8 @@ class Asker:
                 return replace(hit, question=question, timings_ms=t)
         queries = rewrites(self.col, question, self.generator) if o.rewrite else [question]
         lap("rewrite")
-        passages = self.retrieve(question, queries, qvec)
+        tabular = self.generator is None and analyze(question).kind == "compare"
+        passages = self.retrieve(question, queries, qvec, tabular=tabular)
         lap("retrieve")
         ev = self.extractive.gather(question, passages[:SIGNAL_PASSAGES], qvec)
         lap("evidence")
@@ -194,11 +199,15 @@ class Asker:
                               closest=cite(best.passage, best.start, best.end))
         if why is not None:
             return replace(abstain(question, self.reader.name), abstention=why, timings_ms=t)
-        if o.filter and qvec is not None:
+        if o.filter and qvec is not None and not tabular:
             passages = keep_relevant(passages, floor=FILTER_FLOOR)
         lap("filter")
         passages = [replace(p, n=i) for i, p in enumerate(passages, start=1)]
-        if self.generator is None:
+        if tabular:
+            rest = [p for p in passages if p.row not in {c.passage.row for c in ev.candidates}]
+            ev = _restrict(self.extractive.gather(question, rest, qvec, ev), passages)
+            answer = table(self.extractive, question, passages, ev, self.threshold if qvec is not None else -1.0)
+        elif self.generator is None:
             rest = [p for p in passages if p.row not in {c.passage.row for c in ev.candidates}]
             ev = _restrict(self.extractive.gather(question, rest, qvec, ev), passages)
             if o.neighbours:

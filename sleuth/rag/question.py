@@ -75,6 +75,10 @@ class Question:
     """Lower-cased words naming the unit or category of the answer (may be empty)."""
     entities: tuple[str, ...] = ()
     """Names the question mentions, as written."""
+    asks: str = ""
+    """What each answer sentence must hold: the kind itself, or for ``compare`` the kind of thing
+    compared ("compare the *datasets*" asks each paper for a name, "which papers report *speedups*"
+    for a number)."""
 
 
 def _words(text: str) -> list[tuple[str, int, int]]:
@@ -185,9 +189,23 @@ def is_question(text: str) -> bool:
     return text.rstrip().endswith("?") or bool(words) and words[0].lower().strip(",") in _OPENERS
 
 
+def _compared(text: str) -> tuple[str, tuple[str, ...]]:
+    """The kind and focus of what a comparing question compares: the first content words after its frame."""
+    m = _COMPARE.search(text)
+    words = _words(text[m.end() :] if m else text)
+    phrase = [w.lower() for w, _, _ in words[:6] if w.lower() not in _STOP_FOCUS and w.lower() not in QUESTION_WORDS]
+    for i, w in enumerate(phrase[:4]):
+        if w.rstrip("s") in MEASURE_NOUNS or w in MEASURE_NOUNS:
+            return "number", tuple(phrase[i : i + 1])
+    return ("name", tuple(phrase[:2])) if phrase else ("other", ())
+
+
 def analyze(text: str) -> Question:
     kind, focus = _kind_and_focus(text)
-    return Question(text, kind, focus, entities(text))
+    if kind == "compare":
+        asks, focus = _compared(text)
+        return Question(text, kind, focus, entities(text), asks)
+    return Question(text, kind, focus, entities(text), kind)
 
 
 def compact(text: str) -> str:

@@ -25,7 +25,8 @@ _MARKER = re.compile(r"\s*\[(\d+(?:\s*[,;]\s*\d+)*)\]")
 _DECLINE = "NOT IN COLLECTION"
 
 SYSTEM = (
-    "You answer questions about a collection of documents using ONLY the numbered passages given. "
+    "You answer questions about a collection of documents using ONLY the numbered passages given; each "
+    "passage begins with where it comes from (title · §section · p. page). "
     "After every sentence, cite the passages it rests on as [n], e.g. [1] or [2][3]. "
     f"If the passages do not contain the answer, reply exactly: {_DECLINE}. Be brief: at most three sentences."
 )

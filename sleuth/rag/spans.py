@@ -13,8 +13,8 @@
   1.0 when the focus's head noun ("which similarity-search *library*") is within six words, 0.8
   when another focus word is, else 0.7 for an acronym-like name and 0.5 for a capitalised word.
 - ``reason`` / ``means``: a causal connective (because, due to, as a result, which gives, leads to,
-  ...) or a means (by + -ing, through, via, using, allows, "we propose", "is an algorithm that");
-  the kind asked for scores 1.0, the other 0.6. The span runs from the connective to the end of its
+  ...) or a means (by + -ing, through, via, using, "is an algorithm that"); the kind asked for
+  scores 1.0, the other 0.6; for "how", "we propose / introduce", "allows" score 0.7. The span runs from the connective to the end of its
   clause. A question asking how to do something *without* X is answered by a sentence saying X is
   not needed ("eliminates the need for X", "X-free"): 1.0 (:func:`absence`). For "how", a sentence
   naming no method (no acronym-like name the question lacks) keeps 0.8 of its strength.
@@ -53,10 +53,11 @@ _CAUSE = re.compile(
     r"leads? to|led to|results? in|resulting in|gives? \w+ an? (?:clear )?(?:advantage|edge))\b",
     re.IGNORECASE,
 )
-_MEANS = re.compile(r"\b(by \w+ing|by (?:the |a |an )?\w+|through|via|using|uses (?:an? |the )?\w+ to|allows?|enables?|relies on|"
-                    r"consists? of|based on|instead of|with the help of|(?:we )?(?:propose|introduce|present)s?|"
+_MEANS = re.compile(r"\b(by \w+ing|through|via|using|uses (?:an? |the )?\w+ to|relies on|consists? of|based on|"
+                    r"instead of|with the help of|"
                     r"is an? (?:[\w-]+ ){0,6}(?:method|algorithm|approach|technique|framework|model|procedure))\b",
                     re.IGNORECASE)
+_INTRODUCES = re.compile(r"\b((?:we )?(?:propose|introduce|present)s?|allows?|enables?)\b", re.IGNORECASE)
 
 
 def without_citations(sentence: str) -> str:
@@ -135,14 +136,15 @@ def name_spans(sentence: str, question: str = "") -> list[tuple[int, int]]:
     return out
 
 
-_METHODS = re.compile(r"\b(?:[\w*-]+ ){1,3}(?:methods?|algorithms?|approach(?:es)?|techniques?)\b(?: \([^()]{1,20}\))?")
+_METHODS = re.compile(r"\b(?:[\w*-]+ ){1,3}(?:methods?|algorithms?|approach(?:es)?|techniques?) \([^()]{1,20}\)")
 
 
 def reason_span(sentence: str, means: bool = False) -> tuple[float, tuple[int, int] | None]:
     """(strength, span) of the sentence's causal connective or means, if any: the one asked for
     (a cause for "why", a means for "how") scores 1.0, the other 0.6. For "how", a sentence that
-    names a kind of method ("preference optimization methods (*PO)") scores 0.8 without a cue."""
-    order = ((_MEANS, 1.0), (_CAUSE, 0.6)) if means else ((_CAUSE, 1.0), (_MEANS, 0.6))
+    names a kind of method with its short name ("preference optimization methods (*PO)") scores 0.8
+    without a cue."""
+    order = ((_MEANS, 1.0), (_INTRODUCES, 0.7), (_CAUSE, 0.6)) if means else ((_CAUSE, 1.0), (_MEANS, 0.6))
     for pattern, strength in order:
         m = pattern.search(sentence)
         if m:
@@ -189,7 +191,7 @@ def answer_span(q: Question, sentence: str, analyzer: Analyzer) -> tuple[float, 
     focus = set(analyzer.terms(" ".join(q.focus)))
     asked = set(analyzer.terms(q.text))
     best: tuple[float, tuple[int, int] | None] = (0.0, None)
-    if q.kind == "number":
+    if q.asks == "number":
         for a, b in number_spans(sentence, q.text):
             if _near(analyzer, sentence, a, b, focus, 0, 1):
                 strength, b = 1.0, _unit_end(sentence, b, focus, analyzer)
@@ -200,7 +202,7 @@ def answer_span(q: Question, sentence: str, analyzer: Analyzer) -> tuple[float, 
             if strength > best[0]:
                 best = (strength, (a, b))
         return best
-    if q.kind == "name":
+    if q.asks == "name":
         for a, b in name_spans(sentence, q.text):
             if _near(analyzer, sentence, a, b, head, 6, 6):
                 strength = 1.0
@@ -211,15 +213,21 @@ def answer_span(q: Question, sentence: str, analyzer: Analyzer) -> tuple[float, 
             if strength > best[0]:
                 best = (strength, (a, b))
         return best
-    if q.kind in ("reason", "means"):
-        strength, span = reason_span(sentence, means=q.kind == "means")
-        return (1.0, span or (0, len(sentence.rstrip(" ."))) ) if absence(q.text, sentence) else (strength, span)
+    if q.asks in ("reason", "means"):
+        strength, span = reason_span(sentence, means=q.asks == "means")
+        if absence(q.text, sentence):
+            strength, span = 1.0, span or (0, len(sentence.rstrip(" .")))
+        if q.asks == "means" and not any(_is_acronym(sentence[a:b]) for a, b in name_spans(sentence, q.text)):
+            strength *= 0.8  # a way of doing something is best told by naming it (DPO, FAISS, tiling's paper)
+        return strength, span
     return best
 
 
 def _is_acronym(name: str) -> bool:
     """FAISS, GShard, BM25, RDS+, bioRxiv, libtasn1.h: several capitals, capitals and digits, a capital
     inside, or a code identifier."""
+    if sum(c.isalpha() for c in name) < 2:
+        return False  # "2.5M" is a number, not a name
     caps = sum(c.isupper() for c in name.replace(" ", ""))
     return (caps >= 2 or (caps >= 1 and (any(c.isdigit() for c in name) or not name[0].isupper()))
             or bool(_CODE.match(name)))
