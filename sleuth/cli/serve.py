@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.text import Text
 
 from sleuth.cli.common import collection_option, err, friendly_errors, out, resolve
 
@@ -39,8 +40,8 @@ def serve(host: str, port: int, token: str | None, generator: str | None, model:
     gen = get_generator(generator, model=model)
     app = create_app(resolve(collection), token=token, max_body=max_body, generator=gen, reports_dir=reports)
     if host not in LOOPBACK:
-        err.print(f"[yellow]warning:[/] listening on {host}: other machines can read this collection"
-                  + ("" if token is None else " and, with the token, change it") + ".")
+        err.print(Text.assemble(("warning:", "yellow"), f" listening on {host}: other machines can read this collection"
+                                + ("" if token is None else " and, with the token, change it") + "."))
     config = uvicorn.Config(app, host=host, port=port, log_level="warning", access_log=False)
     server = uvicorn.Server(config)
     shown = f"[{host}]" if ":" in host else host
