@@ -293,3 +293,21 @@ def test_chunking_effect_on_the_papers_corpus(runner: CliRunner, shared_data: Pa
     out = run_json(runner, "eval", "chunking", out_dir, "--chunker", "fixed", *(x for s in sizes for x in ("--size", s)),
                    "-k", "5")
     _assert_smaller_chunks_are_more_precise(out["results"], sizes)
+
+
+def test_chunking_default_grid_is_small_and_the_full_grid_is_an_option(runner: CliRunner, synth_set: Path) -> None:
+    # The old default (4 chunkers x 4 sizes with semantic, dense) ran over 10 minutes on 19 PDFs.
+    default = run_json(runner, "eval", "chunking", synth_set, "--retriever", "bm25")
+    assert [r["label"] for r in default["results"]] == [
+        f"{c}-{s}" for c in ("fixed", "sentence", "recursive") for s in (50, 100, 200)]
+    full = run_json(runner, "eval", "chunking", synth_set, "--retriever", "bm25", "--full-grid")
+    assert len(full["results"]) == 16 and {r["chunker"] for r in full["results"]} >= {"semantic"}
+
+
+def test_chunking_progress_counts_passages_with_time_left(tmp_path: Path, synth_set: Path) -> None:
+    from terminal import run_in_terminal
+
+    r = run_in_terminal(["eval", "chunking", str(synth_set), "--retriever", "bm25"], cwd=tmp_path)
+    assert r.returncode == 0, r.screen
+    assert "configurations" in r.screen and "passages" in r.screen and "left" in r.screen
+    assert "recursive-200" in r.screen  # the configuration being scored
