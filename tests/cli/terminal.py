@@ -71,6 +71,8 @@ def run_in_terminal(
                     os.killpg(proc.pid, signal.SIGINT)  # the terminal sends it to the foreground group
                     interrupted = True
             if proc.poll() is not None and not data:
+                if not ready:
+                    continue  # exited just now: read what it wrote last (the next read ends with EIO)
                 break
             if time.monotonic() > deadline:
                 proc.kill()
