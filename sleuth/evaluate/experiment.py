@@ -95,7 +95,7 @@ def run_pipelines(
         )
     references = judging.load_references(data_dir) if judge != "document" else None
     if judge == "passage" and references is None:
-        raise EvaluationError(f"{data_dir} has no reference excerpts ({'spans.jsonl'}) to judge passages by.",
+        raise EvaluationError(f"{data_dir} has no reference excerpts (spans.jsonl) to judge passages by.",
                               "Make the set with `sleuth synth`, or judge documents (--judge document).")
     pipes = [get_pipeline(p) for p in pipelines]
     run_files = run_files or [None] * len(pipes)
@@ -127,6 +127,9 @@ def run_pipelines(
         if references is not None and hasattr(col.store, "iter_chunks"):
             chunks = ((r.id, r.doc_id, r.start, r.end) for batch in col.store.iter_chunks() for r in batch)
             scoring, mode = judging.passage_qrels({q: references.get(q, []) for q in judged}, chunks), "passage"
+        elif judge == "passage":
+            raise EvaluationError("This backend cannot list its passages, so hits cannot be judged by passage.",
+                                  "Judge documents (--judge document), or evaluate on an embedded collection.")
         random_score = round(judging.mean_random_ndcg({q: qrels[q] for q in judged}, documents), 4)
         warnings = []
         if mode == "document" and (w := judging.small_collection_warning(random_score, documents)):
