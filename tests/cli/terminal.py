@@ -50,8 +50,11 @@ def run_in_terminal(
     master, slave = pty.openpty()
     os.set_blocking(master, False)
     full_env = {**os.environ, "COLUMNS": "120", "LINES": "40", "TERM": "xterm-256color", **(env or {})}
+    # A shell's background job ignores SIGINT and children inherit that (Python then installs no
+    # KeyboardInterrupt handler): give the child the default disposition, as a foreground job has.
     proc = subprocess.Popen([str(SLEUTH), *args], stdin=slave, stdout=slave, stderr=slave, cwd=cwd, env=full_env,
-                            start_new_session=True)
+                            start_new_session=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     os.close(slave)
     chunks: list[bytes] = []
     interrupted = False
