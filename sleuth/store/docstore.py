@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
+from struct import error as struct_error
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -188,8 +189,11 @@ class DocStore:
                 q = (f"SELECT id, doc_id, source, hash, added, {'0' if self.legacy else 'checksum'} FROM documents "
                      f"WHERE doc_id IN ({','.join('?' * len(part))})")
                 for row, doc_id, source, digest, added, check in self.db.execute(q, part):
-                    ok = self.legacy or document_checksum(row, doc_id, source, digest, added) == check
-                    out[doc_id] = digest if ok else "damaged"
+                    try:
+                        ok = self.legacy or document_checksum(row, doc_id, source, digest, added) == check
+                    except (TypeError, ValueError, OverflowError, struct_error):
+                        ok = False
+                    out[str(doc_id)] = digest if ok else "damaged"
         return out
 
     def count_documents(self) -> int:
@@ -225,16 +229,22 @@ class DocStore:
         row, doc_id, title, text, source, metadata, digest, added, check = r
         try:
             meta = json.loads(metadata)
-        except json.JSONDecodeError:
-            meta = None
-        row_ok = self.legacy or document_checksum(row, doc_id, source, digest, added) == check
-        if meta is not None and row_ok and content_digest(title, text, meta) == digest:
-            return _DocRow(row, doc_id, title, text, source, meta)
+            row_ok = self.legacy or document_checksum(row, doc_id, source, digest, added) == check
+            if row_ok and isinstance(meta, dict) and content_digest(title, text, meta) == digest:
+                return _DocRow(row, doc_id, title, text, source, meta)
+        except (TypeError, ValueError, AttributeError, OverflowError):
+            pass  # a damaged record header can turn a value into another type (or NULL)
         raise DamagedRowError(self.path, f"Document {doc_id!r} (row {row})")
 
     def _verify_chunk(self, r: tuple[Any, ...]) -> None:
-        if not self.legacy and chunk_checksum(r[0], r[1], r[2], r[3], r[4]) != r[5]:
-            raise DamagedRowError(self.path, f"Passage row {r[0]}")
+        if self.legacy:
+            return
+        try:
+            if all(type(v) is int for v in r[:6]) and chunk_checksum(r[0], r[1], r[2], r[3], r[4]) == r[5]:
+                return
+        except (TypeError, OverflowError, struct_error):
+            pass
+        raise DamagedRowError(self.path, f"Passage row {r[0]}")
 
     def _docs_by_row(self, rows: Iterable[int]) -> dict[int, _DocRow]:
         ids = sorted(set(rows))

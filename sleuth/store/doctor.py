@@ -23,7 +23,7 @@ from sleuth.index.vectors import read_vector_segment
 from sleuth.store import binding
 from sleuth.store.docstore import DocStore
 from sleuth.store.lock import WriteLock
-from sleuth.store.meta import check_meta, read_meta, save_meta
+from sleuth.store.meta import check_meta, checksum, immutable_part, read_meta, save_meta
 from sleuth.store.sqlite import sqlite_uri
 
 DOCSTORE = "docs.sqlite"
@@ -89,6 +89,7 @@ def _check_docstore(directory: Path, meta: dict[str, Any] | None, report: Report
             db.close()
         if meta is not None:
             binding.check_docstore(directory, meta, store)
+        copy_differs = meta is not None and not store.legacy and not _copy_agrees(store.meta_copy(), meta)
         damaged = store.damaged()
         docs, chunks = store.count_documents(), store.count_chunks()
     except (SleuthError, sqlite3.Error) as exc:
@@ -103,9 +104,17 @@ def _check_docstore(directory: Path, meta: dict[str, Any] | None, report: Report
         report.add("docstore", False, f"{len(damaged)} damaged row(s) (checksum mismatch): {names}",
                    damaged=[{"row": what, "doc_id": doc, "source": src} for what, _, doc, src in damaged])
         return store
+    if copy_differs:
+        report.add("docstore", False, "its copy of meta.json differs from meta.json (a damaged row)", copy=True)
+        return store
     checked = "row checksums ok" if not store.legacy else "rows written before checksums (not checked)"
     report.add("docstore", True, f"{docs} documents, {chunks} passages; integrity: ok; {checked}")
     return store
+
+
+def _copy_agrees(copy: dict[str, Any] | None, meta: dict[str, Any]) -> bool:
+    keys = ("format", "format_version", "created", "settings", "docstore_id")
+    return copy is not None and all(copy.get(k) == meta.get(k) for k in keys)
 
 
 def _binding_problem(directory: Path, name: str, store: DocStore) -> str | None:
@@ -177,8 +186,12 @@ def repair(directory: Path) -> Report:
             actions.append(_restore_meta(directory))
         col = Collection(directory, read_meta(directory), readonly=False, bind=False)
         try:
-            if before.failed("docstore"):
-                actions.append(_remove_damaged(col.store, before.failed("docstore") or {}))
+            failed = before.failed("docstore")
+            if failed and failed.get("copy"):
+                col.store.set_meta_copy(immutable_part(col.meta))
+                actions.append("rewrote the docstore's copy of meta.json from meta.json")
+            elif failed:
+                actions.append(_remove_damaged(col.store, failed))
             col._bind_manifests(locked=True)  # noqa: SLF001 - a format-1 collection is bound as it is repaired
             if before.failed("lexical index"):
                 shutil.rmtree(directory / binding.DERIVED["lexical index"], ignore_errors=True)
@@ -207,7 +220,7 @@ def _restore_meta(directory: Path) -> str:
             f"Cannot repair {directory / 'meta.json'}: this docstore was written before sleuth kept a copy of it.",
             "Restore meta.json from a backup, or re-create the collection and index its sources again.",
         )
-    save_meta(directory, check_meta(directory, copy))
+    save_meta(directory, check_meta(directory, {**copy, "checksum": checksum(copy)}))
     return "restored meta.json from the docstore's copy (models chosen by `sleuth tune`, if any, are forgotten)"
 
 

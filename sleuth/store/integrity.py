@@ -39,7 +39,7 @@ def content_digest(title: str, text: str, metadata: Any) -> str:
 
 def document_checksum(row_id: int, doc_id: str, source: str, digest: str, added: float) -> int:
     """CRC-32 of a document row's columns other than its content (which ``digest`` covers)."""
-    head = struct.pack("<qd", row_id, added)
+    head = struct.pack("<qd", row_id, float(added))
     tail = "\x00".join((doc_id, source, digest)).encode("utf-8", "surrogatepass")
     return zlib.crc32(tail, zlib.crc32(head))
 
