@@ -34,9 +34,10 @@ from common import ROOT, machine  # noqa: E402
 
 BEIR = ROOT / "tests" / "data" / "cli" / "beir-mini"
 SERVER = """
-import sys, uvicorn
+import sys
 from sleuth.server import create_app
-uvicorn.run(create_app(sys.argv[1]), host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False)
+from sleuth.server.protocol import server
+server(create_app(sys.argv[1]), "127.0.0.1", int(sys.argv[2])).run()
 """
 
 

@@ -36,6 +36,7 @@ from sleuth.store.meta import META, MetaDamagedError, immutable_part, new_meta, 
 from sleuth.text import Analyzer
 from sleuth.text.highlight import snippet
 from sleuth.types import Document, Hit
+from sleuth.validation import document_problem
 
 DOCSTORE = "docs.sqlite"
 LEXICAL = "lexical"
@@ -319,6 +320,10 @@ class Collection(Searchable):
         batch, replace = [], []
         s = self.settings
         for doc_id, doc in pending.items():
+            problem = document_problem(doc.doc_id, doc.title, doc.text, doc.metadata)
+            if problem:
+                summary.failed.append(Failure(doc.source, None, f"document {doc_id!r} was not stored: {problem}"))
+                continue
             digest = content_hash(doc)
             if known.get(doc_id) == digest:
                 summary.skipped += 1

@@ -130,6 +130,20 @@ class Connections:
             conn.close()
 
 
+def _no_room(path: Path) -> bool:
+    """Whether a failed write is most likely a full disk (or a file-size limit): SQLite reports a failed
+    write or resize of its -wal / -shm files as an I/O error, not as SQLITE_FULL."""
+    import resource
+    import shutil
+
+    try:
+        if shutil.disk_usage(path.parent).free < 64 * 2**20:
+            return True
+    except OSError:
+        return False
+    return resource.getrlimit(resource.RLIMIT_FSIZE)[0] != resource.RLIM_INFINITY
+
+
 def sqlite_error(path: Path, exc: sqlite3.Error, action: str, kept: str = "") -> CollectionError:
     """What a SQLite failure means for the user, and what to do next."""
     name = getattr(exc, "sqlite_errorname", "")
@@ -143,7 +157,9 @@ def sqlite_error(path: Path, exc: sqlite3.Error, action: str, kept: str = "") ->
     if name in ("SQLITE_READONLY", "SQLITE_PERM", "SQLITE_CANTOPEN") or "readonly" in text or "unable to open" in text:
         return CollectionError(f"Cannot {action} the docstore {path} ({text}){after}.",
                                "Check that the file and its directory exist and are writable by you.")
-    if name == "SQLITE_IOERR" or "disk I/O" in text:
+    if name.startswith("SQLITE_IOERR") or "disk I/O" in text:
+        if _no_room(path):
+            return disk_full_error(path)
         return CollectionError(f"A disk error stopped a {action} of the docstore {path} ({text}){after}.",
                                "Check the disk (and free space), then run the command again.")
     return CollectionError(

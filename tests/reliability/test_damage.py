@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from support import ROOT
+from support import LOCAL, ROOT
 
 from sleuth.config import Settings
 from sleuth.errors import CollectionError
@@ -106,7 +106,7 @@ def test_damaged_document_is_a_clear_error_in_the_cli_and_the_api(tmp_path: Path
     result = CliRunner().invoke(cli, ["search", "bread", "--mode", "bm25", "-c", str(d)])
     assert result.exit_code == 1 and "Traceback" not in result.output
     assert "Document 'bread' (row 1)" in result.output and "is damaged" in result.output
-    with TestClient(create_app(d)) as client:
+    with TestClient(create_app(d), base_url=LOCAL) as client:
         r = client.get("/api/documents/bread")
         assert r.status_code == 503 and "Document 'bread' (row 1)" in r.json()["error"]["message"]
         assert "sleuth doctor" in r.json()["error"]["fix"]
