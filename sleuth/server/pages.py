@@ -97,17 +97,19 @@ def install(app: FastAPI, state: CollectionState, page: Callable[..., HTMLRespon
     """Register the pages; ``page(request, template, status=200, **context)`` renders with the CSP."""
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def home(request: Request, q: str = "", mode: str = "") -> HTMLResponse:
-        col = state.col
-        s = state.stats()
-        n = s["documents"]
-        recent = list(reversed(col.store.list_documents(RECENT, max(0, n - RECENT))))
-        titles = [t for _, t, _ in col.store.list_documents(200, 0) if t]
-        modes = ["bm25"] + (["hybrid", "dense", "hybrid-rrf"] if col.settings.encoder != "none" else [])
-        if col.tuned.get("reranker"):
-            modes.insert(0, "hybrid-rerank")
+        with state.view() as v:  # one consistent view of the collection for the whole page
+            col = v.col
+            s = col.stats()
+            n = s["documents"]
+            recent = list(reversed(col.store.list_documents(RECENT, max(0, n - RECENT))))
+            titles = [t for _, t, _ in col.store.list_documents(200, 0) if t]
+            modes = ["bm25"] + (["hybrid", "dense", "hybrid-rrf"] if col.settings.encoder != "none" else [])
+            if col.tuned.get("reranker"):
+                modes.insert(0, "hybrid-rerank")
+            default_mode = col.default_mode
         return page(request, "index.html", documents=n, passages=s["chunks"], collection=Path(s["collection"]).name,
                     recent=recent, examples=example_queries(titles), modes=modes,
-                    default_mode=col.default_mode, q=q, mode=mode if mode in modes else "",
+                    default_mode=default_mode, q=q, mode=mode if mode in modes else "",
                     reports=reports_dir is not None)
 
     @app.get("/documents/{doc_id:path}", response_class=HTMLResponse, include_in_schema=False)
