@@ -267,8 +267,8 @@ def _mean(values: dict[str, float]) -> float:
 @click.option("--size", "sizes", multiple=True, type=click.IntRange(1), default=DEFAULT_SIZES, show_default=True,
               help="Chunk size in words; repeat for several.")
 @click.option("--full-grid", is_flag=True,
-              help="All four chunkers (with semantic) x 25/50/100/200 words: 16 configurations, about 2.5x the "
-                   "default's time (the default finishes in a few minutes on 2 cores).")
+              help="All four chunkers x 25/50/100/200 words: 16 configurations instead of 9, with semantic (which "
+                   "embeds every sentence once more to cut); time grows with the number of configurations.")
 @click.option("--overlap", "overlaps", multiple=True, type=click.FloatRange(0, 1, max_open=True), default=[0.0],
               show_default=True, help="Overlap as a fraction of the size (0.5: half); repeat for several.")
 @click.option("--config", "extra", multiple=True, metavar="NAME:SIZE[:OVERLAP]",
