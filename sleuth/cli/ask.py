@@ -50,7 +50,7 @@ def ask(question: str, generator: str | None, model: str | None, k: int, rewrite
         return
     if streaming:
         out.print()
-        out.print("[dim]checked:[/]")
+        out.print(Text("checked:", style="dim"))
     out.print(Text(answer.text, style="bold" if not answer.abstained else "yellow"))
     flagged = [s for s in answer.sentences if not s.supported]
     for s in flagged:
@@ -62,4 +62,4 @@ def ask(question: str, generator: str | None, model: str | None, k: int, rewrite
                                 (f"  {c.doc_id} chars {c.start}-{c.end}", "dim")))
         out.print(Text(f"    “{c.quote}”"), soft_wrap=True)
     source = "memory" if answer.from_memory else answer.reader
-    err.print(f"[dim]{source}; " + ", ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items()) + "[/]")
+    err.print(Text(f"{source}; " + ", ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items()), style="dim"))

@@ -10,6 +10,7 @@
     DELETE /api/documents/{doc_id}         remove a document                              (token)
     GET    /                               the page: search as you type, ask with citations
     GET    /documents/{doc_id}?start=&end= a document with the cited span marked
+    GET    /reports/, /docs                evaluation reports, the API described (see pages.py)
 
 Every failure answers ``{"error": {"status", "message", "fix"}}``. Write endpoints need
 ``Authorization: Bearer <token>``; without a configured token they are disabled.
@@ -34,11 +35,12 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
+from swagger_ui_bundle import swagger_ui_path
 from threadpoolctl import threadpool_limits
 
 from sleuth import __version__
 from sleuth.errors import InputError, SleuthError
-from sleuth.server import errors
+from sleuth.server import errors, pages
 from sleuth.server.errors import ERROR_RESPONSES, WRITE_RESPONSES, ApiError
 from sleuth.server.limits import LOOPBACK_NAMES, BodyLimit, HostCheck
 from sleuth.server.state import CollectionState
@@ -115,6 +117,7 @@ def create_app(
         description="Search a document collection and get answers that cite the exact passages. "
                     "Every error has the shape `{\"error\": {\"status\", \"message\", \"fix\"}}`.",
         lifespan=lifespan,
+        docs_url=None,  # served by pages.py from a package: the CDN default is blank offline
     )
     app.state.sleuth = state
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(WEB / "templates"), autoescape=True,
@@ -140,9 +143,8 @@ def create_app(
         resp.headers.setdefault("Referrer-Policy", "no-referrer")
         return resp
 
+    app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
-    if reports_dir is not None:
-        app.mount("/reports", StaticFiles(directory=Path(reports_dir), html=True), name="reports")
 
     def require_token(authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> None:
         if token is None:
@@ -267,19 +269,5 @@ def create_app(
 
     # -- HTML ------------------------------------------------------------------------------------
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request) -> HTMLResponse:
-        s = state.stats()
-        return page(request, "index.html", documents=s["documents"], collection=Path(s["collection"]).name)
-
-    @app.get("/documents/{doc_id:path}", response_class=HTMLResponse, include_in_schema=False)
-    def document_page(request: Request, doc_id: str, start: int | None = None, end: int | None = None) -> HTMLResponse:
-        doc, span = load_document(doc_id, start, end)
-        if span is None:
-            parts = (doc.text, "", "")
-        else:
-            parts = (doc.text[: span["start"]], span["text"], doc.text[span["end"]:])
-        return page(request, "document.html", doc=doc, before=parts[0], cited=parts[1], after=parts[2],
-                    span=span, metadata=json.dumps(doc.metadata, ensure_ascii=False, indent=2) if doc.metadata else "")
-
+    pages.install(app, state, page, load_document, Path(reports_dir) if reports_dir is not None else None)
     return app
