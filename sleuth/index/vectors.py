@@ -31,7 +31,7 @@ from typing import Protocol
 import numpy as np
 
 from sleuth.errors import CollectionError, ConfigError
-from sleuth.index.segments import read_manifest, write_manifest
+from sleuth.index.manifest import read_manifest, write_manifest
 from sleuth.index.topk import top_documents
 from sleuth.store.atomic import atomic_write_bytes, sha256_file
 from sleuth.store.docstore import ChunkRow, DocStore

@@ -254,7 +254,7 @@ class Collection(Searchable):
         return summary
 
     def _unembedded(self) -> int:
-        from sleuth.index.segments import read_manifest
+        from sleuth.index.manifest import read_manifest
 
         return self.store.max_chunk_id() - int(read_manifest(self.directory / VECTORS)["covered"])
 

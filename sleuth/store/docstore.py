@@ -133,18 +133,42 @@ class DocStore:
         return [found[c] for c in ids]
 
     def iter_chunks(self, after: int = 0, batch: int = 2000) -> Iterator[list[ChunkRow]]:
-        """Live chunks with id > ``after``, in id order, in batches."""
+        """Live chunks with id > ``after``, in id order, in batches.
+
+        Each document's text is read once per batch and sliced, so a batch holds one copy of the text
+        of the documents it touches, never one per passage (a 2 MB document with thousands of
+        passages costs 2 MB, not gigabytes).
+        """
         last = after
         while True:
             rows = self.db.execute(
-                "SELECT c.id, d.doc_id, d.title, d.text, c.start, c.end FROM chunks c "
-                "JOIN documents d ON d.id = c.doc WHERE c.id > ? ORDER BY c.id LIMIT ?",
+                "SELECT c.id, c.doc, c.start, c.end FROM chunks c WHERE c.id > ? ORDER BY c.id LIMIT ?",
                 (last, batch),
             ).fetchall()
             if not rows:
                 return
-            yield [ChunkRow(r[0], r[1], r[2], r[3][r[4] : r[5]], r[4], r[5]) for r in rows]
+            docs = sorted({r[1] for r in rows})
+            texts: dict[int, tuple[str, str, str]] = {}
+            for i in range(0, len(docs), 500):
+                part = docs[i : i + 500]
+                q = f"SELECT id, doc_id, title, text FROM documents WHERE id IN ({','.join('?' * len(part))})"
+                texts.update((r[0], r[1:]) for r in self.db.execute(q, part))
+            out = []
+            for cid, doc, a, b in rows:
+                found = texts.get(doc)
+                if found is not None:  # a chunk whose document is gone (never: deletes cascade)
+                    out.append(ChunkRow(cid, found[0], found[1], found[2][a:b], a, b))
+            del texts
+            yield out
             last = rows[-1][0]
+
+    def chunk_ids_between(self, lo: int, hi: int) -> np.ndarray:
+        """Ids of the live chunks with lo <= id <= hi, ascending."""
+        rows = self.db.execute("SELECT id FROM chunks WHERE id BETWEEN ? AND ? ORDER BY id", (lo, hi)).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def count_chunks_between(self, lo: int, hi: int) -> int:
+        return self.db.execute("SELECT count(*) FROM chunks WHERE id BETWEEN ? AND ?", (lo, hi)).fetchone()[0]
 
     def get_chunk(self, chunk_id: int) -> tuple[Chunk, str] | None:
         """The chunk and its document's title."""

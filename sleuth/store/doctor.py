@@ -15,7 +15,8 @@ from typing import Any
 
 from sleuth.errors import SleuthError
 from sleuth.index import lexical, vectors
-from sleuth.index.segments import read_manifest, read_segment
+from sleuth.index.container import verify
+from sleuth.index.manifest import read_manifest
 from sleuth.index.vectors import read_vector_segment
 from sleuth.store.lock import WriteLock
 from sleuth.store.meta import read_meta
@@ -58,8 +59,14 @@ def diagnose(directory: Path) -> Report:
     lex = directory / LEXICAL
     try:
         manifest = read_manifest(lex)
-        for entry in manifest["segments"]:
-            read_segment(lex, entry)
+        if lexical.is_outdated(lex):
+            raise SleuthError("lexical index is in an older format (searches index it in memory)",
+                              "Run `sleuth doctor --repair` or any `sleuth index` to rebuild it.")
+        fix = lexical.fix_message(lex)
+        for entry in manifest["segments"]:  # every file, read in full against its checksum
+            verify(lex / entry["file"], entry, fix)
+            if entry.get("deletes"):
+                verify(lex / entry["deletes"]["file"], entry["deletes"], fix)
         pending = max_chunk - int(manifest["covered"])
         detail = f"{len(manifest['segments'])} segment(s), checksums ok"
         if pending > 0:

@@ -5,7 +5,9 @@ import pytest
 import scipy.sparse as sp
 
 from sleuth.config import Settings
-from sleuth.index.bm25 import bm25f_matrix, lucene_idf
+from reference_bm25 import bm25f_matrix
+
+from sleuth.index.bm25 import FieldStats, lucene_idf, pseudo_tf, saturate
 from sleuth.store.collection import Collection
 from support import synthetic_docs
 
@@ -49,17 +51,22 @@ def test_scores_equal_bm25s_lucene_on_a_single_field(tmp_path):
     col = Collection.create(tmp_path / "c", Settings(encoder="none", title_weight=0.0, chunk_size=1000, k1=1.2, b=0.75))
     col.ingest(docs)
     lx = col.lexical
-    assert lx.one_chunk_per_doc
     ref = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
     stem = Stemmer.Stemmer("english")
     ref.index(bm25s.tokenize([d.text for d in docs], stopwords="en", stemmer=stem, show_progress=False),
               show_progress=False)
     for q in ["protein gene tumor", "quantum photon laser laser", "graph retrieval ranking index", "wing"]:
-        ours = lx.chunk_scores(lx.term_ids(q))
+        got = lx.search(q, len(docs))
         ours_by_doc = np.zeros(len(docs))
-        for row, score in enumerate(ours):
-            ours_by_doc[int(lx.doc_ids[lx.chunk_doc[row]][1:])] = score
+        ours_by_doc[[int(d[1:]) for d in got.doc_ids]] = got.scores
         tokens = bm25s.tokenize([q], stopwords="en", stemmer=stem, show_progress=False, return_ids=False)[0]
         theirs = ref.get_scores(tokens)
         assert theirs.max() > 0
         np.testing.assert_allclose(ours_by_doc, theirs, rtol=2e-5, atol=1e-5)
+
+
+def test_posting_weights_equal_the_matrix_formula_by_hand():
+    s = FieldStats(n=2, avg_body=3.0, avg_title=0.5, k1=1.5, b=0.75, title_b=0.0, title_weight=2.0)
+    tf = pseudo_tf(np.array([1, 1]), np.array([1, 0]), np.array([3, 3]), np.array([1, 0]), s)
+    assert tf.tolist() == [3.0, 1.0]  # as in test_bm25f_title_adds_weighted_pseudo_frequency
+    assert saturate(tf, 1.5).tolist() == pytest.approx([3 / 4.5, 1 / 2.5])

@@ -26,7 +26,7 @@ def test_healthy_collection(col_dir):
     assert r.ok and [c["check"] for c in r.checks] == ["meta.json", "docstore", "lexical index", "vectors"]
 
 
-@pytest.mark.parametrize("pattern,check", [("lexical/seg-*.npz", "lexical index"), ("lexical/manifest.json", "lexical index"),
+@pytest.mark.parametrize("pattern,check", [("lexical/seg-*.lex", "lexical index"), ("lexical/manifest.json", "lexical index"),
                                            ("vectors/vec-*.f32.npy", "vectors"), ("vectors/vec-*.ids.npy", "vectors"),
                                            ("vectors/vec-*.docs.npy", "vectors"), ("vectors/manifest.json", "vectors")])
 def test_damage_is_reported_and_repaired(col_dir, pattern, check):
