@@ -16,7 +16,6 @@ deleted, so a deleted document never comes back.
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from sleuth.index.bm25 import FieldStats
 from sleuth.index.container import verify, write_arrays
 from sleuth.index.manifest import empty_manifest, read_manifest, write_manifest
 from sleuth.index.maxscore import prepare_terms, top_k
+from sleuth.index.merging import pick_merge
 from sleuth.index.postings import Segment, build_arrays, live_arrays, merge_arrays, open_segment, write_segment
 from sleuth.index.tokens import BatchAnalyzer, term_hashes
 from sleuth.store.docstore import ChunkRow, DocStore
@@ -156,10 +156,6 @@ def _apply_deletes(directory: Path, entry: dict, store: DocStore, manifest: dict
     return {**entry, "deletes": {**d, "gen": gen, "live": int(live.sum())}}
 
 
-def _tier(rows: int) -> int:
-    return int(math.log(max(rows, 1), MERGE_FACTOR))
-
-
 def _merge(directory: Path, manifest: dict, fix: str) -> dict:
     """Merge runs of MERGE_FACTOR adjacent segments of one tier, and compact mostly-deleted ones."""
     while True:
@@ -184,13 +180,7 @@ def _pick_merge(entries: list[dict]) -> tuple[int, int] | None:
     for i, e in enumerate(entries):  # a segment more than half deleted is rewritten on its own
         if _live_rows(e) * 2 < e["rows"]:
             return i, i + 1
-    tiers = [_tier(_live_rows(e)) for e in entries]
-    for i in range(len(entries) - MERGE_FACTOR, -1, -1):
-        window = tiers[i : i + MERGE_FACTOR]
-        rows = sum(_live_rows(e) for e in entries[i : i + MERGE_FACTOR])
-        if len(set(window)) == 1 and rows <= MAX_MERGED_ROWS:
-            return i, i + MERGE_FACTOR
-    return None
+    return pick_merge([_live_rows(e) for e in entries], MERGE_FACTOR, MAX_MERGED_ROWS)
 
 
 def _remove_stale(directory: Path, manifest: dict) -> None:

@@ -121,16 +121,8 @@ class DocStore:
 
     def chunk_docs(self, chunk_ids: np.ndarray) -> list[str]:
         """doc_id of each chunk id (all must be live)."""
-        found: dict[int, str] = {}
-        ids = [int(c) for c in chunk_ids]
-        for i in range(0, len(ids), 500):
-            part = ids[i : i + 500]
-            q = (
-                "SELECT c.id, d.doc_id FROM chunks c JOIN documents d ON d.id = c.doc "
-                f"WHERE c.id IN ({','.join('?' * len(part))})"
-            )
-            found.update(self.db.execute(q, part).fetchall())
-        return [found[c] for c in ids]
+        found = self.live_chunk_docs(chunk_ids)
+        return [found[int(c)] for c in chunk_ids]
 
     def iter_chunks(self, after: int = 0, batch: int = 2000) -> Iterator[list[ChunkRow]]:
         """Live chunks with id > ``after``, in id order, in batches.
@@ -161,6 +153,17 @@ class DocStore:
             del texts
             yield out
             last = rows[-1][0]
+
+    def live_chunk_docs(self, chunk_ids: np.ndarray) -> dict[int, str]:
+        """doc_id of each chunk id that is still live (deleted ones are absent)."""
+        found: dict[int, str] = {}
+        ids = [int(c) for c in chunk_ids]
+        for i in range(0, len(ids), 500):
+            part = ids[i : i + 500]
+            q = ("SELECT c.id, d.doc_id FROM chunks c JOIN documents d ON d.id = c.doc "
+                 f"WHERE c.id IN ({','.join('?' * len(part))})")
+            found.update(self.db.execute(q, part).fetchall())
+        return found
 
     def chunk_ids_between(self, lo: int, hi: int) -> np.ndarray:
         """Ids of the live chunks with lo <= id <= hi, ascending."""

@@ -16,8 +16,8 @@ from typing import Any
 from sleuth.errors import SleuthError
 from sleuth.index import lexical, vectors
 from sleuth.index.container import verify
-from sleuth.index.manifest import read_manifest
-from sleuth.index.vectors import read_vector_segment
+from sleuth.index.manifest import read_manifest, write_manifest
+from sleuth.index.vectors import verify_vector_segment
 from sleuth.store.lock import WriteLock
 from sleuth.store.meta import read_meta
 
@@ -35,7 +35,7 @@ class Report:
 
 
 def diagnose(directory: Path) -> Report:
-    """Check meta.json, the docstore's integrity, and every lexical segment's checksum."""
+    """Check meta.json, the docstore's integrity, and the checksum of every index file (each named when damaged)."""
     from sleuth.store.collection import DOCSTORE, LEXICAL, VECTORS  # the collection module imports this one's users
 
     report = Report()
@@ -79,17 +79,33 @@ def diagnose(directory: Path) -> Report:
     vec = directory / VECTORS
     try:
         manifest = read_manifest(vec)
-        for entry in manifest["segments"]:
-            read_vector_segment(vec, entry)
+        for entry in manifest["segments"]:  # every file, read in full against its checksum
+            verify_vector_segment(vec, entry)
         model = manifest.get("model") or {}
-        pending = max_chunk - int(manifest["covered"])
         detail = f"{len(manifest['segments'])} segment(s), checksums ok, model {model.get('id', '-')} ({model.get('checksum', '-')})"
+        pending = _count(directory / DOCSTORE, "SELECT count(*) FROM chunks WHERE id > ?", int(manifest["covered"]))
         if pending > 0:
-            detail += f"; passages after id {manifest['covered']} not embedded yet (the next `sleuth index` embeds them)"
+            detail += f"; {pending} passages are not embedded yet: run `sleuth index` to finish"
         report.add("vectors", True, detail)
     except SleuthError as exc:
         report.add("vectors", False, exc.what)
+        return report
+    if manifest.get("ann"):
+        graph = manifest["ann"]
+        try:
+            verify(vec / graph["file"], graph, "Run `sleuth doctor --repair` to rebuild the ANN graph.")
+            report.add("ann graph", True, f"{graph['rows']} vectors, checksum ok")
+        except SleuthError as exc:
+            report.add("ann graph", False, exc.what)
     return report
+
+
+def _count(db_path: Path, sql: str, *args: object) -> int:
+    db = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        return int(db.execute(sql, args).fetchone()[0])
+    finally:
+        db.close()
 
 
 def repair(directory: Path) -> Report:
@@ -104,5 +120,8 @@ def repair(directory: Path) -> Report:
         if col.encoder is not None:
             if "vectors" in broken:
                 shutil.rmtree(directory / VECTORS, ignore_errors=True)
+            elif "ann graph" in broken:  # the vectors are fine: rebuild only the graph from them
+                manifest = {k: v for k, v in read_manifest(directory / VECTORS).items() if k != "ann"}
+                write_manifest(directory / VECTORS, manifest)
             vectors.flush(directory / VECTORS, col.store, col.encoder)
     return diagnose(directory)

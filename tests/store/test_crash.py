@@ -53,9 +53,10 @@ def check_invariants(directory: Path, committed: list[str], campaign: str) -> in
         assert lx.search(f"marker{doc_id}x", 1).doc_ids == [doc_id]
     if campaign == "dense":
         dense = col.dense
-        assert dense.n_chunks == n_chunks, "vectors and docstore disagree"
-        assert set(dense._doc_names.tolist()) == stored, "a document is missing from (or extra in) the vectors"
-        assert len(set(dense.chunk_ids.tolist())) == n_chunks, "a passage has two vectors"
+        assert dense.n_chunks + dense.pending == n_chunks, "vectors and docstore disagree"
+        assert dense.pending == col.unembedded(), "the backlog a search reports is not the collection's"
+        assert dense.doc_ids <= stored, "a document is extra in the vectors"
+        assert len(set(dense.chunk_ids.tolist())) == len(dense.chunk_ids) == dense.n_chunks, "a passage has two vectors"
     col.close()
     return n_docs
 
