@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import scipy.sparse as sp
 
 from sleuth.index.container import Arrays, open_arrays, write_arrays
 from sleuth.index.tokens import BatchAnalyzer, term_hashes
@@ -49,31 +50,22 @@ def blob_string(blob: np.ndarray, off: np.ndarray, i: int) -> str:
     return bytes(blob[off[i] : off[i + 1]]).decode("utf-8", "surrogatepass")
 
 
-def _counts(rows: np.ndarray, terms: np.ndarray, n_terms: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(row, term, count) of distinct (row, term) pairs."""
-    keys, cnt = np.unique(rows.astype(np.int64) * n_terms + terms, return_counts=True)
-    return keys // n_terms, keys % n_terms, cnt
-
-
-def _frontier(terms: np.ndarray, tf: np.ndarray, length: np.ndarray, n_terms: int) -> tuple[np.ndarray, ...]:
+def _frontier(ptr: np.ndarray, terms: np.ndarray, tf: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, ...]:
     """(ptr, tf, len) of each term's frontier points, for postings with tf > 0 (see the module docstring).
 
-    tf = 1 postings are summarised by one point (the term's shortest such posting): most postings have
-    tf 1, so only the rest need the (term, tf) grouping.
+    Postings come grouped by term (``ptr``). tf = 1 postings are summarised by one point per term (its
+    shortest such posting, a per-group minimum); only the rarer tf > 1 postings need sorting.
     """
-    has = tf > 0
-    one = has & (tf == 1)
+    n_terms = len(ptr) - 1
     parts_t, parts_f, parts_l = [], [], []
-    if one.any():
-        t1, l1 = terms[one], length[one]
-        order = np.lexsort((l1, t1))
-        first = np.ones(len(order), bool)
-        first[1:] = t1[order][1:] != t1[order][:-1]
-        pick = order[first]
-        parts_t.append(t1[pick]), parts_f.append(np.ones(len(pick), np.int64)), parts_l.append(l1[pick])
-    many = has & (tf > 1)
+    big = np.iinfo(np.int64).max
+    if len(tf):
+        ones = np.minimum.reduceat(np.where(tf == 1, length, big), ptr[:-1]) if n_terms else np.zeros(0, np.int64)
+        has = ones < big
+        parts_t.append(np.flatnonzero(has)), parts_f.append(np.ones(int(has.sum()), np.int64)), parts_l.append(ones[has])
+    many = tf > 1
     if many.any():
-        tm, fm, lm = terms[many], tf[many].astype(np.int64), length[many]
+        tm, fm, lm = terms[many], tf[many].astype(np.int64), length[many].astype(np.int64)
         order = np.lexsort((lm, fm, tm))
         tm, fm, lm = tm[order], fm[order], lm[order]
         first = np.ones(len(tm), bool)
@@ -92,47 +84,49 @@ def _ragged(parts_t: list, parts_f: list, parts_l: list, n_terms: int) -> tuple[
     return ptr, f[order], length[order]
 
 
+_TITLE_SHIFT = 32  # body and title tf share one int64 per (row, term) while the postings are sorted
+
+
 def build_arrays(chunk_ids: np.ndarray, doc_ids: list[str], titles: list[str], texts: list[str],
                  batch: BatchAnalyzer) -> dict[str, np.ndarray]:
-    """The arrays of a segment over chunks given in id order (a document's chunks are consecutive)."""
+    """The arrays of a segment over chunks given in id order (a document's chunks are consecutive).
+
+    Postings are sorted term-major by scipy's sparse conversions (counting sorts in C): a rows x
+    terms matrix holding tf_body + tf_title << 32, converted to column-major.
+    """
     n = len(chunk_ids)
-    starts = np.flatnonzero(np.r_[True, np.array(doc_ids[1:], dtype=object) != np.array(doc_ids[:-1], dtype=object)]) if n else np.zeros(0, np.int64)
-    row_doc = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, n])) if n else np.zeros(0, np.int64)
+    names = np.array(doc_ids, dtype=object)
+    starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]])
+    row_doc = np.repeat(np.arange(len(starts)), np.diff(np.r_[starts, n]))
     doc_names = [doc_ids[i] for i in starts.tolist()]
     body_rows, body_terms = batch.analyze(texts)
     title_docs, title_terms = batch.analyze([titles[i] for i in starts.tolist()])
-    n_terms = len(batch.vocab.terms)
     # Renumber the segment's terms in hash order, keeping only those that occur here.
     used = np.unique(np.concatenate([body_terms, title_terms]))
     hashes = term_hashes([batch.vocab.terms[t] for t in used.tolist()])
     order = np.argsort(hashes)
-    local = np.full(n_terms, -1, np.int64)
+    local = np.full(len(batch.vocab.terms), -1, np.int64)
     local[used[order]] = np.arange(len(used))
-    n_local = len(used)
-    br, bt, bc = _counts(body_rows, local[body_terms], max(n_local, 1))
-    tr_doc, tt, tc = _counts(title_docs, local[title_terms], max(n_local, 1))
+    shape = (n, len(used))
+    body = sp.csr_matrix((np.ones(len(body_rows), np.int64), (body_rows, local[body_terms])), shape=shape)
+    title_doc = sp.csr_matrix((np.ones(len(title_docs), np.int64), (title_docs, local[title_terms])),
+                              shape=(len(starts), len(used)))
+    body.sum_duplicates()
+    title_doc.sum_duplicates()
+    both = (body + title_doc[row_doc] * (1 << _TITLE_SHIFT)).tocsc()
+    both.sort_indices()
+    data = both.data.astype(np.int64)
+    tfb, tft = data & ((1 << _TITLE_SHIFT) - 1), data >> _TITLE_SHIFT
+    p_row = both.indices.astype(np.int64)
+    ptr = both.indptr.astype(np.int64)
+    p_term = np.repeat(np.arange(len(used)), np.diff(ptr))
     body_len = np.bincount(body_rows, minlength=n).astype(np.int64)
-    doc_title_len = np.bincount(title_docs, weights=None, minlength=len(starts)).astype(np.int64)
-    title_len = doc_title_len[row_doc] if n else np.zeros(0, np.int64)
-    # Each document's title postings, repeated for every one of its chunks.
-    chunks_per_doc = np.diff(np.r_[starts, n]).astype(np.int64)
-    per_doc = np.bincount(tr_doc, minlength=len(starts)).astype(np.int64)
-    entry_start = np.r_[0, np.cumsum(per_doc)[:-1]] if len(starts) else np.zeros(0, np.int64)
-    reps = per_doc[row_doc] if n else np.zeros(0, np.int64)
-    title_row = np.repeat(np.arange(n), reps)
-    within = np.arange(int(reps.sum())) - np.repeat(np.cumsum(reps) - reps, reps)
-    entry = entry_start[row_doc][title_row] + within if len(title_row) else np.zeros(0, np.int64)
-    del chunks_per_doc
-    keys = np.concatenate([bt * n + br, tt[entry] * n + title_row])
-    uniq, inverse = np.unique(keys, return_inverse=True)
-    tfb = np.bincount(inverse[: len(bt)], weights=bc, minlength=len(uniq)).astype(np.int64)
-    tft = np.bincount(inverse[len(bt):], weights=tc[entry], minlength=len(uniq)).astype(np.int64)
-    p_term, p_row = uniq // max(n, 1), uniq % max(n, 1)
+    title_len = np.bincount(title_docs, minlength=len(starts)).astype(np.int64)[row_doc]
     return _segment_arrays(
         term_strings=[batch.vocab.terms[t] for t in used[order].tolist()], term_hash=hashes[order],
         p_term=p_term, p_row=p_row, tfb=tfb, tft=tft, chunk_ids=np.asarray(chunk_ids, np.int64),
         row_doc=row_doc, body_len=body_len, title_len=title_len, doc_names=doc_names,
-        frontiers=(_frontier(p_term, tfb, body_len[p_row], n_local), _frontier(p_term, tft, title_len[p_row], n_local)),
+        frontiers=(_frontier(ptr, p_term, tfb, body_len[p_row]), _frontier(ptr, p_term, tft, title_len[p_row])),
     )
 
 

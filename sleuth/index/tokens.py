@@ -85,8 +85,21 @@ class BatchAnalyzer:
         self._keys = np.insert(self._keys, at, keys)
         self._ids = np.insert(self._ids, at, ids)
 
-    def analyze(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(row, term id) of every term occurrence, rows in order, terms in text order within a row."""
+    def analyze(self, texts: list[str], batch: int = 512) -> tuple[np.ndarray, np.ndarray]:
+        """(row, term id) of every term occurrence, rows in order, terms in text order within a row.
+
+        Texts are tokenised ``batch`` at a time, which keeps the per-character arrays small (and cached).
+        """
+        rows, terms = [], []
+        for i in range(0, len(texts), batch):
+            r, t = self._analyze(texts[i : i + batch])
+            rows.append(r + i)
+            terms.append(t)
+        if not rows:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64)
+        return np.concatenate(rows), np.concatenate(terms)
+
+    def _analyze(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         if not texts:
             return np.zeros(0, np.int64), np.zeros(0, np.int64)
         lowered = [t.lower() for t in texts]
