@@ -40,18 +40,18 @@ class FieldStats:
     title_weight: float
 
 
-def _norm(length: np.ndarray, b: float, avg: float) -> np.ndarray | float:
+def inverse_norm(length: np.ndarray, b: float, avg: float) -> np.ndarray | float:
+    """1 / (1 - b + b * len / avglen), or 1 when there is no average length (every field empty)."""
     if avg <= 0:
         return 1.0
-    return 1.0 - b + b * np.asarray(length, dtype=np.float64) / avg
+    return 1.0 / (1.0 - b + b * np.asarray(length, dtype=np.float64) / avg)
 
 
-def pseudo_tf(tfb: np.ndarray, tft: np.ndarray, lenb: np.ndarray, lent: np.ndarray, s: FieldStats) -> np.ndarray:
-    """tf~ of the formula above, for arrays of postings."""
-    out = np.asarray(tfb, dtype=np.float64) / _norm(lenb, s.b, s.avg_body)
-    if s.title_weight > 0:
-        out = out + s.title_weight * np.asarray(tft, dtype=np.float64) / _norm(lent, s.title_b, s.avg_title)
-    return out
+def weight(tfb: np.ndarray, tft: np.ndarray, inv_body: np.ndarray, inv_title: np.ndarray | float,
+           idf: float, k1: float) -> np.ndarray:
+    """w(t, d) of the formula above, with ``inv_title`` = w_title * inverse_norm(title) (0: no title field)."""
+    tf = tfb * inv_body if np.isscalar(inv_title) and inv_title == 0 else tfb * inv_body + tft * inv_title
+    return idf * tf / (k1 + tf)
 
 
 def saturate(tf: np.ndarray | float, k1: float) -> np.ndarray | float:

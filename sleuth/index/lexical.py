@@ -42,6 +42,8 @@ MERGE_FACTOR = 8
 """Adjacent segments of one size tier merged at once (a log-structured merge, as Lucene's LogMergePolicy)."""
 FLUSH_ROWS = 50_000
 """A writer commits a segment every this many new passages, so memory stays bounded and a crash loses none."""
+TARGET_SEGMENTS = 4
+"""Beyond this many segments, balanced neighbours are merged too: a query's cost grows with segments."""
 MAX_MERGED_ROWS = 4_000_000
 """Segments are not merged beyond this size: a merge's memory stays bounded at any collection size."""
 T = TypeVar("T")
@@ -108,7 +110,7 @@ def flush(directory: Path, store: DocStore, analyzer: Analyzer,
     pending: list[ChunkRow] = []
     for batch in store.iter_chunks(after=int(manifest["covered"]), batch=2000):
         pending += batch
-        if len(pending) >= FLUSH_ROWS:
+        if len(pending) >= 2 * FLUSH_ROWS:  # segments of FLUSH_ROWS..2x: no small leftover after a cut
             manifest = _add_segment(directory, manifest, pending, analyzer)
             if on_progress:
                 on_progress(len(pending))
@@ -180,7 +182,7 @@ def _pick_merge(entries: list[dict]) -> tuple[int, int] | None:
     for i, e in enumerate(entries):  # a segment more than half deleted is rewritten on its own
         if _live_rows(e) * 2 < e["rows"]:
             return i, i + 1
-    return pick_merge([_live_rows(e) for e in entries], MERGE_FACTOR, MAX_MERGED_ROWS)
+    return pick_merge([_live_rows(e) for e in entries], MERGE_FACTOR, MAX_MERGED_ROWS, target=TARGET_SEGMENTS)
 
 
 def _remove_stale(directory: Path, manifest: dict) -> None:

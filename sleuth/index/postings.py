@@ -102,7 +102,7 @@ def build_arrays(chunk_ids: np.ndarray, doc_ids: list[str], titles: list[str], t
     body_rows, body_terms = batch.analyze(texts)
     title_docs, title_terms = batch.analyze([titles[i] for i in starts.tolist()])
     # Renumber the segment's terms in hash order, keeping only those that occur here.
-    used = np.unique(np.concatenate([body_terms, title_terms]))
+    used = np.flatnonzero(np.bincount(np.concatenate([body_terms, title_terms]), minlength=len(batch.vocab.terms)))
     hashes = term_hashes([batch.vocab.terms[t] for t in used.tolist()])
     order = np.argsort(hashes)
     local = np.full(len(batch.vocab.terms), -1, np.int64)

@@ -7,7 +7,7 @@ import scipy.sparse as sp
 from sleuth.config import Settings
 from reference_bm25 import bm25f_matrix
 
-from sleuth.index.bm25 import FieldStats, lucene_idf, pseudo_tf, saturate
+from sleuth.index.bm25 import inverse_norm, lucene_idf, weight
 from sleuth.store.collection import Collection
 from support import synthetic_docs
 
@@ -65,8 +65,12 @@ def test_scores_equal_bm25s_lucene_on_a_single_field(tmp_path):
         np.testing.assert_allclose(ours_by_doc, theirs, rtol=2e-5, atol=1e-5)
 
 
-def test_posting_weights_equal_the_matrix_formula_by_hand():
-    s = FieldStats(n=2, avg_body=3.0, avg_title=0.5, k1=1.5, b=0.75, title_b=0.0, title_weight=2.0)
-    tf = pseudo_tf(np.array([1, 1]), np.array([1, 0]), np.array([3, 3]), np.array([1, 0]), s)
-    assert tf.tolist() == [3.0, 1.0]  # as in test_bm25f_title_adds_weighted_pseudo_frequency
-    assert saturate(tf, 1.5).tolist() == pytest.approx([3 / 4.5, 1 / 2.5])
+def test_posting_weights_by_hand():
+    # As test_bm25f_title_adds_weighted_pseudo_frequency: body tf 1 at the average length (3), title tf 1
+    # with no title normalisation (title_b 0) and weight 2: tf~ = 1 + 2 = 3; the second has no title.
+    inv_b = inverse_norm(np.array([3, 3]), 0.75, 3.0)
+    inv_t = 2.0 * inverse_norm(np.array([1, 0]), 0.0, 0.5)
+    idf = math.log(1 + (2 - 2 + 0.5) / (2 + 0.5))
+    w = weight(np.array([1, 1]), np.array([1, 0]), inv_b, inv_t, idf, 1.5)
+    assert w.tolist() == pytest.approx([idf * 3 / 4.5, idf * 1 / 2.5])
+    assert inverse_norm(np.array([5]), 0.75, 0.0) == 1.0  # no average length: no normalisation
