@@ -6,8 +6,9 @@ from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
 import click
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from sleuth.chunking import CHUNKERS
 from sleuth.cli.common import backend_options, collection_option, err, friendly_errors, json_option, print_json, target
@@ -17,7 +18,7 @@ from sleuth.store.collection import IngestSummary
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @collection_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS.names()), default=None,
               help="Read every file as this format. Default: by extension (.jsonl .md .txt .pdf; a folder with corpus.jsonl is BEIR).")
@@ -30,6 +31,9 @@ from sleuth.store.collection import IngestSummary
 @click.option("--chunk-size", type=int, default=None, help="New collections only: passage length in words [200].")
 @click.option("--chunk-overlap", type=int, default=None, help="New collections only: overlap in words [0].")
 @click.option("--no-progress", is_flag=True, help="Do not draw a progress bar.")
+@click.option("--vectors", "vectors_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Import embeddings made elsewhere instead of embedding here: an .npz with chunk_ids, vectors "
+                   "and model_id (README: 'Embeddings made elsewhere').")
 @backend_options(creating=True)
 @click.option("--ray", "ray", is_flag=True,
               help="Read, chunk and embed on Ray workers (Milvus backend; $RAY_ADDRESS names a cluster, else a local Ray starts).")
@@ -38,12 +42,15 @@ from sleuth.store.collection import IngestSummary
 @friendly_errors
 def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_field: str, title_field: str,
           text_field: str, encoding: str, skip_bad: bool, chunker: str | None, chunk_size: int | None,
-          chunk_overlap: int | None, no_progress: bool, ray: bool, ray_workers: int, as_json: bool) -> None:
+          chunk_overlap: int | None, no_progress: bool, vectors_file: Path | None, ray: bool, ray_workers: int,
+          as_json: bool) -> None:
     """Index files into a collection (created if needed).
 
     Re-running is safe and cheap: unchanged documents are skipped (content hash), changed ones
     re-indexed. An interrupted run keeps what it committed; run it again to finish.
     """
+    if not paths and vectors_file is None:
+        raise click.UsageError("Give the files or folders to index (or --vectors FILE to import embeddings).")
     where = target(collection)
     chosen = {k: v for k, v in (("chunker", chunker), ("chunk_size", chunk_size), ("chunk_overlap", chunk_overlap)) if v is not None}
     settings = None
@@ -66,29 +73,75 @@ def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_
     else:
         items = read_paths(list(paths), **read_options)
     with session, where.open_or_create(settings) as col:
-        with Progress(SpinnerColumn(), TextColumn("[progress.description]{task.description}"),
-                      TextColumn("{task.completed:,} records"), TimeElapsedColumn(),
+        with Progress(SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),
+                      _Count(), _Rate(), TimeElapsedColumn(), TextColumn("left"), TimeRemainingColumn(),
                       console=err, disable=no_progress or as_json, transient=True) as bar:
-            task = bar.add_task(f"reading into {where.label}")
-            embed = bar.add_task("embedding passages", visible=False)
+            task = bar.add_task(f"reading into {where.label}", total=None, unit="records")
+            embed = bar.add_task("embedding passages", visible=False, total=None, unit="passages")
 
             def embedded(n: int) -> None:
+                if bar.tasks[embed].total is None:  # the backlog, counted when embedding starts
+                    bar.update(embed, total=col.unembedded())
                 bar.update(embed, visible=True, advance=n)
 
             if ray:
                 from sleuth.backends.ray_ingest import ray_ingest
 
                 summary = ray_ingest(work, col, workers=ray_workers, on_progress=lambda n: bar.advance(task, n))
+            elif paths:
+                summary = col.ingest(items, on_progress=lambda n: bar.advance(task, n), on_embed=embedded,
+                                     embed=vectors_file is None)
             else:
-                summary = col.ingest(items, on_progress=lambda n: bar.advance(task, n), on_embed=embedded)
+                summary = IngestSummary()
+        imported = _import(col, vectors_file) if vectors_file is not None else None
         total = {"documents": col.store.count_documents(), "chunks": col.store.count_chunks()}
+        left = col.unembedded() if hasattr(col, "unembedded") else 0
     if as_json:
-        print_json({**summary.to_dict(), "collection": where.label, "total": total})
+        print_json({**summary.to_dict(), "collection": where.label, "total": total, "vectors_imported": imported,
+                    "unembedded_passages": left})
         return
     _print_summary(summary, where.label, total)
-    if not (summary.added or summary.updated or summary.skipped or summary.failed):
+    if imported is not None:
+        err.print(f"Imported {imported:,} vectors from {vectors_file}.")
+    if left:
+        err.print(f"{left:,} passages are not embedded yet: run `sleuth index` to finish"
+                  + (" (or import their vectors with --vectors)." if vectors_file else "."))
+    if paths and not (summary.added or summary.updated or summary.skipped or summary.failed):
         err.print("No documents were found in the given paths. Supported: a BEIR folder (corpus.jsonl), "
                   ".jsonl/.ndjson, .md/.markdown, .txt and .pdf files; or pass --format.")
+
+
+class _Count(ProgressColumn):
+    """``done / total unit`` (or ``done unit`` while the total is unknown, as when reading files)."""
+
+    def render(self, task: Task) -> Text:
+        unit = task.fields.get("unit", "")
+        total = f" / {task.total:,.0f}" if task.total is not None else ""
+        return Text(f"{task.completed:,.0f}{total} {unit}")
+
+
+class _Rate(ProgressColumn):
+    def render(self, task: Task) -> Text:
+        return Text(f"{task.speed:,.0f}/s" if task.speed else "")
+
+
+def _import(col: object, path: Path) -> int:
+    import numpy as np
+
+    from sleuth.errors import InputError
+
+    if not hasattr(col, "import_vectors"):
+        raise InputError("--vectors imports into the embedded store only.", "Drop --vectors, or index into a local --collection.")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            missing = {"chunk_ids", "vectors", "model_id"} - set(z.files)
+            if missing:
+                raise InputError(f"{path} has no {', '.join(sorted(missing))} array.",
+                                 "Save it with np.savez(FILE, chunk_ids=..., vectors=..., model_id='...').")
+            ids, vecs, model = z["chunk_ids"], z["vectors"], str(z["model_id"])
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path} is not a readable .npz file ({exc}).", "Save it with numpy.savez.") from None
+    return col.import_vectors(ids, vecs, model)  # type: ignore[attr-defined]
 
 
 def _print_summary(s: IngestSummary, directory: str, total: dict[str, int]) -> None:

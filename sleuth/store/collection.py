@@ -282,17 +282,18 @@ class Collection(Searchable):
     def import_vectors(self, chunk_ids: Any, vecs: Any, model_id: str) -> int:
         """Store embeddings made elsewhere for the passages not embedded yet; returns how many.
 
-        ``model_id`` must be the collection's encoder (``sleuth stats`` shows it): vectors of another
-        model would give wrong results. See :func:`sleuth.index.vectors.import_vectors`.
+        ``model_id`` must name the collection's encoder model (``sleuth stats`` shows it; the runtime after
+        an ``@`` may differ, e.g. sentence-transformers on a GPU): vectors of another model would give
+        wrong results. See :func:`sleuth.index.vectors.import_vectors`.
         """
         self._writable()
         enc = self.encoder
         if enc is None:
             raise CollectionError(f"{self.directory} has no dense encoder (encoder=none): there is nothing to import into.",
                                   "Create the collection with an encoder (the default, minilm).")
-        if model_id != enc.model_id:
+        if model_id.split("@")[0] != enc.model_id.split("@")[0]:  # the same weights on another runtime is fine
             raise CollectionError(f"These vectors were made with {model_id}, but the collection's encoder is {enc.model_id}.",
-                                  f"Embed the passages with {enc.model_id}, or index into a collection created for that model.")
+                                  f"Embed the passages with {enc.model_id.split('@')[0]}, or index into a collection created for that model.")
         with WriteLock(self.directory):
             n = vectors.import_vectors(self.directory / VECTORS, self.store, chunk_ids, vecs,
                                        model_id=enc.model_id, checksum=enc.checksum, dim=enc.dim)
