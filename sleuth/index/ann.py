@@ -30,22 +30,27 @@ EXPANSION_SEARCH = 256
 DTYPE = "i8"
 
 
-def _new(dim: int):  # noqa: ANN202 - usearch.index.Index, imported lazily
+def _index_class():  # noqa: ANN202 - usearch.index.Index, imported lazily
+    """usearch's Index class. onnxruntime must be loaded first: creating an onnxruntime session after
+    usearch's extension was loaded crashes the process (segfault, usearch 2.26 + onnxruntime 1.32)."""
+    import onnxruntime  # noqa: F401
     from usearch.index import Index
 
-    return Index(ndim=dim, metric="ip", dtype=DTYPE, connectivity=CONNECTIVITY, expansion_add=EXPANSION_ADD,
+    return Index
+
+
+def _new(dim: int):  # noqa: ANN202 - usearch.index.Index
+    return _index_class()(ndim=dim, metric="ip", dtype=DTYPE, connectivity=CONNECTIVITY, expansion_add=EXPANSION_ADD,
                  expansion_search=EXPANSION_SEARCH)
 
 
 def extend(directory: Path, entry: dict | None, dim: int, parts: list[tuple[np.ndarray, np.ndarray]],
            threads: int = 0) -> dict:
     """Add (chunk ids, vectors) parts to the graph named by ``entry`` (None: a new graph); save; new entry."""
-    from usearch.index import Index
-
     if entry is None:
         graph = _new(dim)
     else:
-        graph = Index.restore(str(directory / entry["file"]))
+        graph = _index_class().restore(str(directory / entry["file"]))
         if graph is None:
             raise CollectionError(f"ANN graph {directory / entry['file']} cannot be read.",
                                   f"Run `sleuth doctor --repair --collection {directory.parent}` to rebuild it.")
@@ -72,8 +77,6 @@ def extend(directory: Path, entry: dict | None, dim: int, parts: list[tuple[np.n
 
 def open_view(directory: Path, entry: dict):  # noqa: ANN201 - usearch.index.Index
     """The graph memory-mapped read-only (``view``): opening costs the same at any size."""
-    from usearch.index import Index
-
     path = directory / entry["file"]
     fix = f"Run `sleuth doctor --repair --collection {directory.parent}` to rebuild the ANN graph."
     try:
@@ -83,7 +86,7 @@ def open_view(directory: Path, entry: dict):  # noqa: ANN201 - usearch.index.Ind
     if size != entry["bytes"]:
         raise CollectionError(f"ANN graph {path} is damaged (it has {size:,} bytes, not {entry['bytes']:,}).", fix)
     try:
-        graph = Index.restore(str(path), view=True)
+        graph = _index_class().restore(str(path), view=True)
     except (RuntimeError, ValueError) as exc:
         raise CollectionError(f"ANN graph {path} is damaged ({exc}).", fix) from None
     if graph is None:

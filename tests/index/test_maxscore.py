@@ -2,31 +2,14 @@
 
 import random
 
-import numpy as np
 import pytest
-from reference_bm25 import Reference
+from reference_bm25 import QUERIES, check_against_reference
 from support import synthetic_docs
 
 from sleuth.config import Settings
 from sleuth.index import lexical
 from sleuth.store.collection import Collection
 from sleuth.types import Document
-
-QUERIES = ["protein gene tumor", "quantum photon laser laser", "graph retrieval ranking index", "wing",
-           "markerd7x protein", "cell cell cell signal pathway enzyme receptor membrane lattice", "absentword",
-           "token model embedding dense sparse kernel optimizer descent gradient tensor vector matrix"]
-
-
-def check_against_reference(col, queries=QUERIES, ks=(1, 3, 10, 100)):
-    ref = Reference(col.store, col.settings)
-    lx = col.lexical
-    for q in queries:
-        for k in ks:
-            want = ref.search(q, k)
-            got = lx.search(q, k)
-            assert got.doc_ids == [d for d, _, _ in want], (q, k)
-            np.testing.assert_allclose(got.scores, [s for _, s, _ in want], rtol=1e-9)
-            assert got.chunk_ids.tolist() == [c for _, _, c in want], (q, k)
 
 
 @pytest.mark.parametrize("settings", [

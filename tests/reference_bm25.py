@@ -81,3 +81,21 @@ class Reference:
                 best[d] = (float(s[i]), int(self.chunk_ids[i]))
         ranked = sorted(best.items(), key=lambda kv: (-kv[1][0], kv[0]))[:k]
         return [(d, sc, c) for d, (sc, c) in ranked]
+
+
+QUERIES = ["protein gene tumor", "quantum photon laser laser", "graph retrieval ranking index", "wing",
+           "markerd7x protein", "cell cell cell signal pathway enzyme receptor membrane lattice", "absentword",
+           "token model embedding dense sparse kernel optimizer descent gradient tensor vector matrix"]
+
+
+def check_against_reference(col, queries=QUERIES, ks=(1, 3, 10, 100)) -> None:
+    """The collection's lexical search equals the reference: documents, scores and best chunks."""
+    ref = Reference(col.store, col.settings)
+    lx = col.lexical
+    for q in queries:
+        for k in ks:
+            want = ref.search(q, k)
+            got = lx.search(q, k)
+            assert got.doc_ids == [d for d, _, _ in want], (q, k)
+            np.testing.assert_allclose(got.scores, [s for _, s, _ in want], rtol=1e-9)
+            assert got.chunk_ids.tolist() == [c for _, _, c in want], (q, k)
