@@ -16,6 +16,7 @@ deleted, so a deleted document never comes back.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -29,7 +30,7 @@ from sleuth.errors import CollectionError
 from sleuth.index.bm25 import FieldStats
 from sleuth.index.container import verify, write_arrays
 from sleuth.index.manifest import empty_manifest, read_manifest, write_manifest
-from sleuth.index.maxscore import prepare_terms, top_k
+from sleuth.index.maxscore import Scratch, prepare_terms, top_k
 from sleuth.index.merging import pick_merge
 from sleuth.index.postings import Segment, build_arrays, live_arrays, merge_arrays, open_segment, write_segment
 from sleuth.index.tokens import BatchAnalyzer, term_hashes
@@ -205,6 +206,7 @@ class LexicalIndex:
     def __init__(self, segments: list[Segment], settings: Settings, analyzer: Analyzer) -> None:
         self.analyzer = analyzer
         self.segments = segments
+        self._local = threading.local()
         n = sum(int(s.live_stats[0]) for s in segments)
         body = sum(int(s.live_stats[1]) for s in segments)
         title = sum(int(s.live_stats[2]) for s in segments)
@@ -236,13 +238,19 @@ class LexicalIndex:
         if not counts or k <= 0 or not self.n_chunks:
             return LexicalResult([], np.zeros(0), np.zeros(0, np.int64))
         terms = prepare_terms(self.segments, dict(counts), term_hashes(list(counts)), self.stats)
-        found = top_k(self.segments, terms, self.stats, k)
+        found = top_k(self.segments, terms, self.stats, k, self._scratch())
         segs = self.segments
         return LexicalResult(
             [segs[si].doc_name(int(segs[si].row_doc[row])) for _, si, row in found],
             np.array([score for score, _, _ in found]),
             np.array([int(segs[si].row_chunk[row]) for _, si, row in found], np.int64),
         )
+
+    def _scratch(self) -> Scratch:
+        scratch = getattr(self._local, "scratch", None)
+        if scratch is None:  # one per thread: searches may run in threads (the HTTP server)
+            scratch = self._local.scratch = Scratch(self.segments)
+        return scratch
 
     def search_batch(self, queries: list[str], k: int = 10) -> list[LexicalResult]:
         return [self.search(q, k) for q in queries]

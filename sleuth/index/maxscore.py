@@ -3,8 +3,9 @@
 MaxScore (Turtle & Flood, "Query evaluation: strategies and optimizations", IP&M 1995), term at a
 time: each query term t has an upper bound UB(t) on its weight in any passage (from the segments'
 impact frontiers, see :mod:`sleuth.index.postings`). Terms are taken in decreasing UB; after each
-one, theta is a lower bound on the k-th best *document* score (the k-th distinct document among the
-partial scores: a partial score never exceeds the full one). As soon as the UBs of the terms not
+one, theta is a lower bound on the k-th best *document* score: the k-th distinct document among
+the full scores of the few best partial candidates, completed by binary search in the other terms'
+postings (any set of fully scored documents bounds the k-th best from below). As soon as the UBs of the terms not
 yet taken sum to less than theta, no passage outside the postings read so far can reach the top k,
 so the remaining ("non-essential") terms are only looked up, by binary search, for the candidates
 whose bound still reaches theta. Common terms have low IDF, hence low UB: their long postings are
@@ -84,26 +85,6 @@ def _inverse_norms(seg: Segment, rows: np.ndarray, s: FieldStats) -> tuple[np.nd
     return nb, s.title_weight * np.broadcast_to(inverse_norm(seg.row_lent[rows], s.title_b, s.avg_title), rows.shape)
 
 
-def _read(segments: Sequence[Segment], t: Term, s: FieldStats) -> tuple[np.ndarray, np.ndarray]:
-    """(row key, weight) of every live posting of ``t``; a row key is segment << 32 | row."""
-    keys, weights = [], []
-    for si, (seg, local) in enumerate(zip(segments, t.local.tolist())):
-        if local < 0:
-            continue
-        lo, hi = _postings(seg, local)
-        rows = seg.post_row[lo:hi].astype(np.int64)
-        nb, nt = _inverse_norms(seg, rows, s)
-        w = weight(seg.post_tfb[lo:hi], seg.post_tft[lo:hi], nb, nt, t.qtf * t.idf, s.k1)
-        keep = w > 0
-        if seg.live is not None:
-            keep &= seg.live[rows]
-        keys.append((si << 32) | rows[keep])
-        weights.append(w[keep])
-    if not keys:
-        return np.zeros(0, np.int64), np.zeros(0)
-    return np.concatenate(keys), np.concatenate(weights)
-
-
 class Candidates:
     """Sorted row keys, split by segment once, with each row's inverse field norms computed once:
     every term looked up for the same candidates reuses them."""
@@ -173,61 +154,136 @@ def _theta(segments: Sequence[Segment], keys: np.ndarray, scores: np.ndarray, k:
     return float(scores[top[np.sort(first)[k - 1]]])
 
 
-def _accumulate(keys: np.ndarray, scores: np.ndarray, more_keys: np.ndarray, more: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sum two sorted (key, score) lists by key. A stable sort of two sorted runs is a linear merge."""
-    if not len(keys):
-        return more_keys, more
-    cat = np.concatenate([keys, more_keys])
-    order = np.argsort(cat, kind="stable")
-    cat, vals = cat[order], np.concatenate([scores, more])[order]
-    first = np.ones(len(cat), bool)
-    first[1:] = cat[1:] != cat[:-1]
-    starts = np.flatnonzero(first)
-    return cat[starts], np.add.reduceat(vals, starts)
+class Scratch:
+    """Per-thread work arrays over every row of the segments, zero between queries: a score
+    accumulator and a row -> candidate map. Allocated once (lazily zeroed pages), and a query resets
+    only the rows it touched, so no query pays for the rows it does not touch."""
+
+    def __init__(self, segments: Sequence[Segment]) -> None:
+        self.bases = np.r_[0, np.cumsum([seg.rows for seg in segments])].astype(np.int64)
+        self.acc = np.zeros(int(self.bases[-1]))
+        self.pos = np.zeros(int(self.bases[-1]), np.int32)
+
+    def keys(self, g: np.ndarray) -> np.ndarray:
+        """Global rows -> row keys (segment << 32 | row), order kept."""
+        si = np.searchsorted(self.bases, g, side="right") - 1
+        return (si << 32) | (g - self.bases[si])
 
 
-def _seed(segments: Sequence[Segment], order: list[Term], s: FieldStats, k: int) -> tuple[np.ndarray, np.ndarray, float]:
-    """The highest-bound term's postings (usually the rarest, the shortest) and a first theta: the full
-    scores of their documents, each looked up in every other term's postings."""
-    keys, weights = _read(segments, order[0], s)
-    if len(keys) < k or len(keys) > SEED_MAX or len(order) == 1:
-        return keys, weights, 0.0
-    full = weights.copy()
-    cands = Candidates(segments, keys, s)
-    for t in order[1:]:
+def _refine(segments: Sequence[Segment], scratch: Scratch, g: np.ndarray, partial: np.ndarray, rest: list[Term],
+            s: FieldStats, k: int) -> float:
+    """A lower bound on theta from full scores: the REFINE x k best partial candidates, each looked up in
+    the terms not read yet. Cheap (a few dozen rows), and it lifts theta long before the postings
+    read so far could, so that fewer terms are essential and fewer candidates survive."""
+    m = min(len(g), REFINE * k)
+    if m < k:
+        return 0.0
+    top = np.argpartition(-partial, m - 1)[:m] if m < len(g) else np.arange(len(g))
+    order = np.argsort(g[top])
+    sel, full = scratch.keys(g[top][order]), partial[top][order].copy()
+    cands = Candidates(segments, sel, s)
+    for t in rest:
         full += cands.lookup(t)
-    return keys, weights, _theta(segments, keys, full, k)
+    return _theta(segments, sel, full, k)
 
 
-SEED_MAX = 20_000
-"""Seeding is skipped when the best term's postings are longer than this (then it would cost more)."""
+REFINE = 4
+STREAM = 4
+"""A non-essential term whose postings are at most STREAM x the candidates is read in full (a cheap
+vectorised pass) instead of binary-searched once per candidate (a cache miss each)."""
 
 
-def top_k(segments: Sequence[Segment], terms: list[Term], s: FieldStats, k: int) -> list[tuple[float, int, int]]:
+def _essential(segments: Sequence[Segment], scratch: Scratch, t: Term, s: FieldStats) -> list[np.ndarray]:
+    """Add ``t``'s live postings to the accumulator; returns the rows it touched first."""
+    acc, new = scratch.acc, []
+    for si, (seg, local) in enumerate(zip(segments, t.local.tolist())):
+        if local < 0:
+            continue
+        lo, hi = _postings(seg, local)
+        rows = seg.post_row[lo:hi].astype(np.int64)
+        nb, nt = _inverse_norms(seg, rows, s)
+        w = weight(seg.post_tfb[lo:hi], seg.post_tft[lo:hi], nb, nt, t.qtf * t.idf, s.k1)
+        keep = w > 0
+        if seg.live is not None:
+            keep &= seg.live[rows]
+        g = rows[keep] + scratch.bases[si]
+        new.append(g[acc[g] == 0])  # rows are unique within one term's postings, so += is exact
+        acc[g] += w[keep]
+    return new
+
+
+def _stream(segments: Sequence[Segment], scratch: Scratch, t: Term, partial: np.ndarray, s: FieldStats) -> None:
+    """Add ``t``'s weight to the candidates' partial scores by reading its postings in full."""
+    pos = scratch.pos
+    for si, (seg, local) in enumerate(zip(segments, t.local.tolist())):
+        if local < 0:
+            continue
+        lo, hi = _postings(seg, local)
+        rows = seg.post_row[lo:hi].astype(np.int64)
+        idx = pos[rows + scratch.bases[si]]
+        hit = np.flatnonzero(idx)
+        if not len(hit):
+            continue
+        r = rows[hit]
+        nb, nt = _inverse_norms(seg, r, s)
+        partial[idx[hit] - 1] += weight(seg.post_tfb[lo + hit], seg.post_tft[lo + hit], nb, nt, t.qtf * t.idf, s.k1)
+
+
+def top_k(segments: Sequence[Segment], terms: list[Term], s: FieldStats, k: int,
+          scratch: Scratch | None = None) -> list[tuple[float, int, int]]:
     """(score, segment, row) of the best passage of each of the k best documents, best first."""
     if not terms or k <= 0:
         return []
+    scratch = scratch or Scratch(segments)
+    try:
+        return _top_k(segments, terms, s, k, scratch)
+    except BaseException:
+        scratch.acc[:] = 0  # never leave a half-used scratch to the next query
+        scratch.pos[:] = 0
+        raise
+
+
+def _top_k(segments: Sequence[Segment], terms: list[Term], s: FieldStats, k: int,
+           scratch: Scratch) -> list[tuple[float, int, int]]:
     order = sorted(terms, key=lambda t: -t.ub)
-    keys, scores, seeded = _seed(segments, order, s, k)
-    rest = sum(t.ub for t in order[1:])
-    theta = max(seeded, _theta(segments, keys, scores, k))
-    taken = 1
-    for t in order[1:]:
-        if rest < theta:
+    rest = sum(t.ub for t in order)
+    theta, touched, taken, refined = 0.0, [], 0, 0
+    for i, t in enumerate(order):
+        if taken and rest < theta:
             break
-        keys, scores = _accumulate(keys, scores, *_read(segments, t, s))
+        touched += _essential(segments, scratch, t, s)
         rest -= t.ub
         taken += 1
-        theta = max(theta, _theta(segments, keys, scores, k))
-    cands = None
-    for t in order[taken:]:
-        alive = scores + rest >= theta * (1 - _SLACK)
-        if cands is None or not alive.all():
-            keys, scores = keys[alive], scores[alive]
-            cands = Candidates(segments, keys, s)
-        scores = scores + cands.lookup(t)
-        rest -= t.ub
-    return _rank(segments, keys, scores, k, terms, s)
+        # Refine after the first term, and whenever theta comes within reach of the remaining bound.
+        if rest >= theta and i + 1 < len(order) and (refined == 0 or rest < 2 * theta) and refined < 3:
+            g = np.concatenate(touched)
+            theta = max(theta, _refine(segments, scratch, g, scratch.acc[g], order[i + 1 :], s, k))
+            refined += 1
+    g = np.sort(np.concatenate(touched)) if touched else np.zeros(0, np.int64)
+    partial = scratch.acc[g]
+    scratch.acc[g] = 0
+    alive = partial + rest >= theta * (1 - _SLACK)
+    g, partial = g[alive], partial[alive]
+    scratch.pos[g] = np.arange(1, len(g) + 1, dtype=np.int32)
+    try:
+        for t in order[taken:]:
+            alive = partial + rest >= theta * (1 - _SLACK)
+            if not alive.all():
+                scratch.pos[g[~alive]] = 0
+                g, partial = g[alive], partial[alive]
+                scratch.pos[g] = np.arange(1, len(g) + 1, dtype=np.int32)
+            if not len(g):
+                break
+            postings = sum(int(seg.post_ptr[loc + 1] - seg.post_ptr[loc])
+                           for seg, loc in zip(segments, t.local.tolist()) if loc >= 0)
+            if postings <= STREAM * len(g):
+                _stream(segments, scratch, t, partial, s)
+            else:
+                partial += Candidates(segments, scratch.keys(g), s).lookup(t)
+            rest -= t.ub
+    finally:
+        scratch.pos[g] = 0
+    return _rank(segments, scratch.keys(g), partial, k, terms, s)
 
 
 def _rank(segments: Sequence[Segment], keys: np.ndarray, scores: np.ndarray, k: int, terms: list[Term],

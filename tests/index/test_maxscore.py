@@ -59,8 +59,8 @@ def test_common_terms_are_not_read_in_full(tmp_path, monkeypatch):
     col = Collection.create(tmp_path / "c", Settings(encoder="none"))
     col.ingest(docs)
     read = []
-    real = maxscore._read
-    monkeypatch.setattr(maxscore, "_read", lambda segs, t, s: (read.append(t.text), real(segs, t, s))[1])
+    real = maxscore._essential
+    monkeypatch.setattr(maxscore, "_essential", lambda segs, sc, t, s: (read.append(t.text), real(segs, sc, t, s))[1])
     got = col.lexical.search("rareterm common", 3)
     assert len(got.doc_ids) == 3 and all(int(d[1:]) % 500 == 0 for d in got.doc_ids)
     assert read == ["rareterm"], read
