@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import scipy.sparse as sp
 
 from sleuth.index.container import Arrays, open_arrays, write_arrays
 from sleuth.index.tokens import BatchAnalyzer, term_hashes
@@ -94,6 +93,8 @@ def build_arrays(chunk_ids: np.ndarray, doc_ids: list[str], titles: list[str], t
     Postings are sorted term-major by scipy's sparse conversions (counting sorts in C): a rows x
     terms matrix holding tf_body + tf_title << 32, converted to column-major.
     """
+    import scipy.sparse as sp  # only writers build segments: a reader never imports scipy
+
     n = len(chunk_ids)
     names = np.array(doc_ids, dtype=object)
     starts = np.flatnonzero(np.r_[True, names[1:] != names[:-1]])

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sleuth.chunking import chunk_text
 from sleuth.config import Settings
 from sleuth.errors import CollectionError, InputError
 from sleuth.index import lexical, vectors
@@ -425,6 +424,8 @@ class Collection(Searchable):
 
 def document_spans(doc: Document, settings: Settings) -> list[tuple[int, int]]:
     """The passages of ``doc`` as character spans; empty when it has neither text nor title."""
+    from sleuth.chunking import chunk_text  # writers only: a search does not import the chunkers
+
     spans = chunk_text(doc.text, settings.chunker, settings.chunk_size, settings.chunk_overlap)
     if not spans and doc.title.strip():
         spans = [(0, 0)]  # a title-only document: one empty passage, found through its title
