@@ -45,7 +45,7 @@ FLUSH_ROWS = 50_000
 """A writer commits a segment every this many new passages, so memory stays bounded and a crash loses none."""
 TARGET_SEGMENTS = 4
 """Beyond this many segments, balanced neighbours are merged too: a query's cost grows with segments."""
-MAX_MERGED_ROWS = 4_000_000
+MAX_MERGED_ROWS = 1_000_000
 """Segments are not merged beyond this size: a merge's memory stays bounded at any collection size."""
 T = TypeVar("T")
 

@@ -125,28 +125,25 @@ def build_arrays(chunk_ids: np.ndarray, doc_ids: list[str], titles: list[str], t
     title_len = np.bincount(title_docs, minlength=len(starts)).astype(np.int64)[row_doc]
     return _segment_arrays(
         term_strings=[batch.vocab.terms[t] for t in used[order].tolist()], term_hash=hashes[order],
-        p_term=p_term, p_row=p_row, tfb=tfb, tft=tft, chunk_ids=np.asarray(chunk_ids, np.int64),
+        ptr=ptr, dfb=np.bincount(p_term[tfb > 0], minlength=len(used)), p_row=p_row, tfb=tfb, tft=tft, chunk_ids=np.asarray(chunk_ids, np.int64),
         row_doc=row_doc, body_len=body_len, title_len=title_len, doc_names=doc_names,
         frontiers=(_frontier(ptr, p_term, tfb, body_len[p_row]), _frontier(ptr, p_term, tft, title_len[p_row])),
     )
 
 
-def _segment_arrays(*, term_strings: list[str] | None, term_hash: np.ndarray, p_term: np.ndarray,
+def _segment_arrays(*, term_strings: list[str] | None, term_hash: np.ndarray, ptr: np.ndarray, dfb: np.ndarray,
                     p_row: np.ndarray, tfb: np.ndarray, tft: np.ndarray, chunk_ids: np.ndarray,
                     row_doc: np.ndarray, body_len: np.ndarray, title_len: np.ndarray, doc_names: list[str],
                     frontiers: tuple, term_blob: tuple[np.ndarray, np.ndarray] | None = None) -> dict[str, np.ndarray]:
-    n, n_terms = len(chunk_ids), len(term_hash)
-    ptr = np.zeros(n_terms + 1, np.int64)
-    np.cumsum(np.bincount(p_term, minlength=n_terms), out=ptr[1:])
+    n = len(chunk_ids)
     blob, off = term_blob if term_blob is not None else _blob(term_strings or [])
     dblob, doff = _blob(doc_names)
     (fb_ptr, fb_tf, fb_len), (ft_ptr, ft_tf, ft_len) = frontiers
-    u = lambda a: a.astype(smallest_uint(int(a.max()) if len(a) else 0))  # noqa: E731
+    u = lambda a: a.astype(smallest_uint(int(a.max()) if len(a) else 0), copy=False)  # noqa: E731
     return {
         "term_hash": term_hash.astype(np.uint64), "term_blob": blob, "term_off": off,
         "post_ptr": ptr, "post_row": u(p_row), "post_tfb": u(tfb), "post_tft": u(tft),
-        "df": np.diff(ptr).astype(np.uint32),
-        "dfb": np.bincount(p_term[tfb > 0], minlength=n_terms).astype(np.uint32),
+        "df": np.diff(ptr).astype(np.uint32), "dfb": dfb.astype(np.uint32),
         "fb_ptr": fb_ptr, "fb_tf": u(fb_tf), "fb_len": u(fb_len),
         "ft_ptr": ft_ptr, "ft_tf": u(ft_tf), "ft_len": u(ft_len),
         "row_chunk": chunk_ids, "row_doc": row_doc.astype(np.uint32), "row_lenb": u(body_len), "row_lent": u(title_len),
@@ -227,27 +224,46 @@ def write_segment(path: Path, arrays: dict[str, np.ndarray]) -> dict[str, object
             "max_chunk": int(chunks.max()) if len(chunks) else 0}
 
 
+MERGE_CHUNK = 4_000_000
+"""Postings a merge handles at once: its temporaries stay ~200 MB whatever the segments' sizes."""
+
+
+def _term_chunks(ptr: np.ndarray) -> list[tuple[int, int]]:
+    """[a, b) ranges of local terms whose postings add up to about MERGE_CHUNK."""
+    out, a = [], 0
+    n = len(ptr) - 1
+    while a < n:
+        b = int(np.searchsorted(ptr, ptr[a] + MERGE_CHUNK, side="right")) - 1
+        b = min(max(b, a + 1), n)
+        out.append((a, b))
+        a = b
+    return out
+
+
 def merge_arrays(segments: list[Segment]) -> dict[str, np.ndarray]:
-    """One segment's arrays holding the live rows of ``segments`` (given in chunk-id order)."""
+    """One segment's arrays holding the live rows of ``segments`` (given in chunk-id order).
+
+    Memory: the merged postings in their final dtypes (7 bytes each, or 9 with wide row numbers) plus
+    bounded temporaries: each input is read MERGE_CHUNK postings at a time, twice (count, then place).
+    """
     all_hash = np.concatenate([s.term_hash for s in segments])
     merged_hash, first = np.unique(all_hash, return_index=True)
+    del all_hash
     seg_of = np.repeat(np.arange(len(segments)), [len(s.term_hash) for s in segments])
     seg_start = np.r_[0, np.cumsum([len(s.term_hash) for s in segments])]
     live_rows = [s.live if s.live is not None else np.ones(s.rows, bool) for s in segments]
-    n_rows = int(sum(int(lv.sum()) for lv in live_rows))
+    maps = [np.searchsorted(merged_hash, s.term_hash) for s in segments]
     counts = np.zeros(len(merged_hash), np.int64)
-    locals_ = []
-    for s, lv in zip(segments, live_rows):
-        m = np.searchsorted(merged_hash, s.term_hash)
-        lt = np.repeat(np.arange(len(s.term_hash)), np.diff(s.post_ptr))
-        keep = lv[s.post_row]
-        locals_.append((m, lt, keep))
-        np.add.at(counts, m, np.bincount(lt[keep], minlength=len(s.term_hash)))
+    for s, lv, m in zip(segments, live_rows, maps):
+        for a, b in _term_chunks(s.post_ptr):
+            lo, hi = int(s.post_ptr[a]), int(s.post_ptr[b])
+            lt = np.repeat(np.arange(a, b), np.diff(s.post_ptr[a : b + 1]))
+            counts[m[a:b]] += np.bincount(lt[lv[s.post_row[lo:hi]]] - a, minlength=b - a)
     # Terms left with no live posting are dropped; their ids become -1 (only dead postings use them).
     alive_terms = counts > 0
     remap = np.where(alive_terms, np.cumsum(alive_terms) - 1, -1)
     merged_hash, first, counts = merged_hash[alive_terms], first[alive_terms], counts[alive_terms]
-    locals_ = [(remap[m], lt, keep) for m, lt, keep in locals_]
+    maps = [remap[m] for m in maps]
     n_terms = len(merged_hash)
     blob_parts, lens = [], np.zeros(n_terms, np.int64)
     for j, i in enumerate(first.tolist()):
@@ -261,25 +277,33 @@ def merge_arrays(segments: list[Segment]) -> dict[str, np.ndarray]:
     term_blob = np.concatenate(blob_parts) if blob_parts else np.zeros(0, np.uint8)
     ptr = np.r_[0, np.cumsum(counts)].astype(np.int64)
     total = int(ptr[-1])
-    p_row = np.empty(total, np.int64)
-    tfb = np.empty(total, np.int64)
-    tft = np.empty(total, np.int64)
-    p_term = np.repeat(np.arange(n_terms), counts)
+    n_rows = int(sum(int(lv.sum()) for lv in live_rows))
+    p_row = np.empty(total, smallest_uint(max(n_rows - 1, 0)))
+    tfb = np.empty(total, smallest_uint(max((int(np.max(s.post_tfb)) if len(s.post_tfb) else 0) for s in segments)))
+    tft = np.empty(total, smallest_uint(max((int(np.max(s.post_tft)) if len(s.post_tft) else 0) for s in segments)))
+    dfb = np.zeros(n_terms, np.int64)
     before = np.zeros(n_terms, np.int64)
     row_base, doc_base = 0, 0
     chunk_parts, doc_parts, lenb_parts, lent_parts, names = [], [], [], [], []
     fb_parts, ft_parts = ([], [], []), ([], [], [])
-    for s, lv, (m, lt, keep) in zip(segments, live_rows, locals_):
+    for s, lv, m in zip(segments, live_rows, maps):
         new_row = np.cumsum(lv) - 1 + row_base
-        lt_k = lt[keep]
-        c_l = np.bincount(lt_k, minlength=len(s.term_hash))
-        group = np.cumsum(c_l) - c_l
-        within = np.arange(len(lt_k)) - group[lt_k]
-        pos = ptr[m[lt_k]] + before[m[lt_k]] + within
-        p_row[pos] = new_row[s.post_row[keep]]
-        tfb[pos] = s.post_tfb[keep]
-        tft[pos] = s.post_tft[keep]
-        before[m[c_l > 0]] += c_l[c_l > 0]
+        for a, b in _term_chunks(s.post_ptr):
+            lo, hi = int(s.post_ptr[a]), int(s.post_ptr[b])
+            rows = s.post_row[lo:hi]
+            keep = lv[rows]
+            lt = np.repeat(np.arange(a, b), np.diff(s.post_ptr[a : b + 1]))[keep]
+            c_l = np.bincount(lt - a, minlength=b - a)
+            group = np.cumsum(c_l) - c_l
+            mt = m[lt]
+            pos = ptr[mt] + before[mt] + (np.arange(len(lt)) - group[lt - a])
+            p_row[pos] = new_row[rows[keep]]
+            tb = s.post_tfb[lo:hi][keep]
+            tfb[pos] = tb
+            tft[pos] = s.post_tft[lo:hi][keep]
+            hit = c_l > 0
+            before[m[a:b][hit]] += c_l[hit]
+            dfb[m[a:b][hit]] += np.bincount(lt[tb > 0] - a, minlength=b - a)[hit]
         # Live documents, renumbered; a document whose every chunk was deleted disappears.
         docs_live = np.unique(np.asarray(s.row_doc)[lv])
         doc_new = np.full(int(s.a["stats"][3]), -1, np.int64)
@@ -300,7 +324,7 @@ def merge_arrays(segments: list[Segment]) -> dict[str, np.ndarray]:
     cat = lambda xs: np.concatenate(xs) if xs else np.zeros(0, np.int64)  # noqa: E731
     # Frontier points of deleted rows stay: a bound that is a little loose is still a bound.
     return _segment_arrays(
-        term_strings=None, term_blob=(term_blob, term_off), term_hash=merged_hash, p_term=p_term, p_row=p_row,
+        term_strings=None, term_blob=(term_blob, term_off), term_hash=merged_hash, ptr=ptr, dfb=dfb, p_row=p_row,
         tfb=tfb, tft=tft, chunk_ids=cat(chunk_parts), row_doc=cat(doc_parts), body_len=cat(lenb_parts),
         title_len=cat(lent_parts), doc_names=names,
         frontiers=tuple(_ragged(list(p[0]), list(p[1]), list(p[2]), n_terms) for p in (fb_parts, ft_parts)),

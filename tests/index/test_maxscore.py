@@ -20,6 +20,9 @@ from sleuth.types import Document
 ], ids=["sentence", "fixed-overlap", "no-title", "tiny-chunks"])
 @pytest.mark.parametrize("factor", [3, 100], ids=["merging", "no-merges"])
 def test_many_segments_deletes_and_updates_rank_as_the_reference(tmp_path, monkeypatch, settings, factor):
+    from sleuth.index import postings
+
+    monkeypatch.setattr(postings, "MERGE_CHUNK", 50)  # merges work through several chunks of postings
     monkeypatch.setattr(lexical, "FLUSH_ROWS", 17)  # several segments per ingest
     monkeypatch.setattr(lexical, "MERGE_FACTOR", factor)
     col = Collection.create(tmp_path / "c", settings)
