@@ -23,7 +23,8 @@ from sleuth.errors import ConfigError
 from sleuth.index import ann, vectors
 from sleuth.index.manifest import read_manifest
 from sleuth.index.topk import top_documents
-from sleuth.index.vectors import FORMATS, Encoder, hamming, pack_signs, quantize_int8, read_vector_segment
+from sleuth.index.quantize import hamming, pack_signs, quantize_int8
+from sleuth.index.vectors import FORMATS, Encoder, read_vector_segment
 from sleuth.store.docstore import DocStore
 
 

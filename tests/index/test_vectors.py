@@ -10,7 +10,7 @@ from support import synthetic_docs
 from sleuth.errors import CollectionError
 from sleuth.index import vectors
 from sleuth.index.dense import DenseIndex
-from sleuth.index.vectors import hamming, pack_signs, quantize_int8
+from sleuth.index.quantize import hamming, pack_signs, quantize_int8
 from sleuth.store.docstore import DocStore
 from sleuth.store.collection import Collection
 from sleuth.config import Settings
