@@ -56,6 +56,8 @@ def _rss_mb() -> float:
 
 
 def build_sleuth(n: int, out: Path, root: Path, parts_cache: Path) -> dict:
+    import numpy as np
+
     from sleuth.config import Settings
     from sleuth.store.collection import Collection
     from sleuth.types import Document
@@ -70,15 +72,10 @@ def build_sleuth(n: int, out: Path, root: Path, parts_cache: Path) -> dict:
         tv, sv = sc.part_vectors(titles, sentences, parts_cache)
         t = time.perf_counter()
         ids = (r.id for batch in col.store.iter_chunks(batch=10_000) for r in batch)
-        blocks = sc.document_vectors(n, tv, sv)
-        import numpy as np
-        from sleuth.index import vectors
-
-        for v in blocks:  # one passage per document, in id order: the i-th vector is the i-th chunk's
-            chunk = np.fromiter((next(ids) for _ in range(len(v))), np.int64, count=len(v))
-            vectors_dir = out / "vectors"
-            vectors.import_vectors(vectors_dir, col.store, chunk, v, model_id=col.encoder.model_id,
-                                   checksum=col.encoder.checksum, dim=col.encoder.dim)
+        # One passage per document, in id order: the i-th vector is the i-th chunk's.
+        parts = ((np.fromiter((next(ids) for _ in range(len(v))), np.int64, count=len(v)), v)
+                 for v in sc.document_vectors(n, tv, sv))
+        col.import_vectors(parts, model_id=col.encoder.model_id)
         vector_s = time.perf_counter() - t
     return {"build_s": lexical_s, "docs_per_s": n / lexical_s, "peak_rss_mb": rss_lexical, "disk_bytes": disk_lexical,
             "vector_s": vector_s, "peak_rss_all_mb": _rss_mb(), "disk_all_bytes": _disk(out)}

@@ -141,7 +141,7 @@ def _import(col: object, path: Path) -> int:
             ids, vecs, model = z["chunk_ids"], z["vectors"], str(z["model_id"])
     except (OSError, ValueError) as exc:
         raise InputError(f"{path} is not a readable .npz file ({exc}).", "Save it with numpy.savez.") from None
-    return col.import_vectors(ids, vecs, model)  # type: ignore[attr-defined]
+    return col.import_vectors([(ids, vecs)], model)  # type: ignore[attr-defined]
 
 
 def _print_summary(s: IngestSummary, directory: str, total: dict[str, int]) -> None:

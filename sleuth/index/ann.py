@@ -18,6 +18,7 @@ reader opens the file with ``view`` (mmap): no graph is built or loaded at open.
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -54,7 +55,7 @@ def _new(dim: int):  # noqa: ANN202 - usearch.index.Index
                  expansion_search=EXPANSION_SEARCH)
 
 
-def extend(directory: Path, entry: dict | None, dim: int, parts: list[tuple[np.ndarray, np.ndarray]],
+def extend(directory: Path, entry: dict | None, dim: int, parts: Iterable[tuple[np.ndarray, np.ndarray]],
            threads: int = 0) -> dict:
     """Add (chunk ids, vectors) parts to the graph named by ``entry`` (None: a new graph); save; new entry."""
     if entry is None:

@@ -24,7 +24,7 @@ Query-time formats (bytes per passage in memory, 384 dimensions):
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Protocol
 
@@ -45,7 +45,7 @@ ANN_THRESHOLD = 50_000
 below, search is exact (a float32 scan of 50,000 x 384 takes ~5 ms here)."""
 SEGMENT_ROWS = 2048  # a segment is written every this many embedded passages, so a long embed resumes
 IMPORT_ROWS = 65_536
-MAX_MERGED_ROWS = 2_000_000  # 3 GB of float32 at 384 dimensions: a merge's memory stays bounded  # imported vectors are written in bigger segments (no embedding to resume)
+MAX_MERGED_ROWS = 262_144  # 400 MB of float32 at 384 dimensions: a merge's memory stays bounded  # imported vectors are written in bigger segments (no embedding to resume)
 FORMATS = ("float32", "int8", "binary")
 
 
@@ -182,17 +182,32 @@ def flush(directory: Path, store: DocStore, encoder: Encoder,
     return done
 
 
-def import_vectors(directory: Path, store: DocStore, chunk_ids: np.ndarray, vecs: np.ndarray, *,
+def import_vectors(directory: Path, store: DocStore, parts: Iterable[tuple[np.ndarray, np.ndarray]], *,
                    model_id: str, checksum: str, dim: int) -> int:
     """Store vectors made elsewhere for the passages not embedded yet; returns how many. Writer only.
 
-    ``chunk_ids`` name the passages (as :meth:`DocStore.iter_chunks` gives them); every live passage
-    newer than what is embedded, up to the largest id given, must have a vector. The model id and
-    checksum are recorded, and must match what the collection already holds.
+    ``parts`` yields (chunk ids, vectors) arrays, so a million vectors never need to be in memory at
+    once; the chunk ids name the passages (as :meth:`DocStore.iter_chunks` gives them), and every
+    live passage newer than what is embedded, up to the largest id given so far, must have a vector.
+    The model id and checksum are recorded, and must match what the collection already holds. Each
+    part is committed as it comes (an interrupted import keeps what it wrote); the graph and merges
+    follow once, at the end.
     """
     directory.mkdir(exist_ok=True)
-    chunk_ids = np.asarray(chunk_ids, np.int64)
-    vecs = np.asarray(vecs, np.float32)
+    manifest = read_manifest(directory)
+    check_model(manifest, model_id, checksum, directory)
+    manifest["model"] = {"id": model_id, "checksum": checksum, "dim": dim}
+    done = 0
+    for chunk_ids, vecs in parts:
+        manifest, n = _import_part(directory, store, manifest, np.asarray(chunk_ids, np.int64),
+                                   np.asarray(vecs, np.float32), model_id, dim)
+        done += n
+    finish(directory, store, manifest)
+    return done
+
+
+def _import_part(directory: Path, store: DocStore, manifest: dict, chunk_ids: np.ndarray, vecs: np.ndarray,
+                 model_id: str, dim: int) -> tuple[dict, int]:
     if vecs.ndim != 2 or vecs.shape != (len(chunk_ids), dim):
         raise InputError(f"Expected {len(chunk_ids)} vectors of {dim} dimensions, got an array of shape {vecs.shape}.",
                          f"Embed each passage with {model_id} ({dim} dimensions) and pass one row per chunk id.")
@@ -200,9 +215,6 @@ def import_vectors(directory: Path, store: DocStore, chunk_ids: np.ndarray, vecs
     if not np.all(np.isfinite(norms)) or np.any(np.abs(norms - 1) > 1e-3):
         raise InputError("Imported vectors must be finite and L2-normalised (unit length).",
                          "Normalise each row (v / ||v||) before importing.")
-    manifest = read_manifest(directory)
-    check_model(manifest, model_id, checksum, directory)
-    manifest["model"] = {"id": model_id, "checksum": checksum, "dim": dim}
     order = np.argsort(chunk_ids, kind="stable")
     chunk_ids, vecs = chunk_ids[order], vecs[order]
     done = 0
@@ -219,8 +231,7 @@ def import_vectors(directory: Path, store: DocStore, chunk_ids: np.ndarray, vecs
         docs = np.array([r.doc_id for r in batch[: len(ids_in)]], dtype=str)
         manifest = _append(directory, manifest, ids_in, docs, vecs[pos])
         done += len(ids_in)
-    finish(directory, store, manifest)
-    return done
+    return manifest, done
 
 
 def finish(directory: Path, store: DocStore, manifest: dict) -> dict:
@@ -230,9 +241,9 @@ def finish(directory: Path, store: DocStore, manifest: dict) -> dict:
     graph = manifest.get("ann")
     if live_rows > ANN_THRESHOLD or graph:
         after = int(graph["covered"]) if graph else 0
-        new_parts = [(ids[ids > after], v[ids > after]) for v, ids, _ in _segments(directory, manifest)]
-        if graph is None or any(len(i) for i, _ in new_parts):
-            manifest = {**manifest, "ann": ann.extend(directory, graph, int(manifest["model"]["dim"]), new_parts)}
+        if graph is None or int(manifest["covered"]) > after:
+            parts = _rows_after(directory, manifest, after)
+            manifest = {**manifest, "ann": ann.extend(directory, graph, int(manifest["model"]["dim"]), parts)}
             write_manifest(directory, manifest)
     if not (directory / "manifest.json").exists():
         write_manifest(directory, manifest)
@@ -245,9 +256,14 @@ def finish(directory: Path, store: DocStore, manifest: dict) -> dict:
     return manifest
 
 
-def _segments(directory: Path, manifest: dict) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def _rows_after(directory: Path, manifest: dict, after: int, block: int = 50_000) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """(chunk ids, vectors) of the rows with id > ``after``, ``block`` rows at a time (bounded memory)."""
     for e in manifest["segments"]:
-        yield read_vector_segment(directory, e)
+        if e["max_chunk"] <= after:
+            continue
+        v, ids, _ = read_vector_segment(directory, e)
+        for a in range(int(np.searchsorted(ids, after, side="right")), len(ids), block):
+            yield np.asarray(ids[a : a + block]), np.asarray(v[a : a + block])
 
 
 def _merge(directory: Path, manifest: dict, store: DocStore) -> dict:

@@ -278,8 +278,11 @@ class Collection(Searchable):
         for rows in self.store.iter_chunks(after=covered, batch=batch):
             yield [(r.id, passage_text(r.title, r.text)) for r in rows]
 
-    def import_vectors(self, chunk_ids: Any, vecs: Any, model_id: str) -> int:
+    def import_vectors(self, parts: Iterable[tuple[Any, Any]], model_id: str) -> int:
         """Store embeddings made elsewhere for the passages not embedded yet; returns how many.
+
+        ``parts`` yields (chunk ids, vectors) pairs of arrays (one pair is fine; several keep memory
+        bounded), the ids as :meth:`unembedded_passages` gives them.
 
         ``model_id`` must name the collection's encoder model (``sleuth stats`` shows it; the runtime after
         an ``@`` may differ, e.g. sentence-transformers on a GPU): vectors of another model would give
@@ -294,7 +297,7 @@ class Collection(Searchable):
             raise CollectionError(f"These vectors were made with {model_id}, but the collection's encoder is {enc.model_id}.",
                                   f"Embed the passages with {enc.model_id.split('@')[0]}, or index into a collection created for that model.")
         with WriteLock(self.directory):
-            n = vectors.import_vectors(self.directory / VECTORS, self.store, chunk_ids, vecs,
+            n = vectors.import_vectors(self.directory / VECTORS, self.store, parts,
                                        model_id=enc.model_id, checksum=enc.checksum, dim=enc.dim)
         self._dense = None
         return n

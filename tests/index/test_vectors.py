@@ -103,14 +103,15 @@ def test_imported_vectors_equal_embedded_ones_and_the_model_is_checked(tmp_path)
     texts = [vectors.passage_text(r.title, r.text) for b in col.store.iter_chunks() for r in b]
     d = tmp_path / "b" / "vectors"
     with pytest.raises(Exception, match="No vector for 1 passage"):
-        vectors.import_vectors(d, col.store, np.delete(ids, 3), np.delete(enc.encode_passages(texts), 3, axis=0),
+        vectors.import_vectors(d, col.store, [(np.delete(ids, 3), np.delete(enc.encode_passages(texts), 3, axis=0))],
                                model_id=enc.model_id, checksum=enc.checksum, dim=enc.dim)
-    n = vectors.import_vectors(d, col.store, ids[::-1], enc.encode_passages(texts)[::-1],
+    v = enc.encode_passages(texts)
+    n = vectors.import_vectors(d, col.store, [(ids[20:][::-1], v[20:][::-1]), (ids[:20], v[:20])][::-1],
                                model_id=enc.model_id, checksum=enc.checksum, dim=enc.dim)
     assert n == 30
     assert dense_rankings(tmp_path / "b", enc)[0] == dense_rankings(tmp_path / "a", enc)[0]
     with pytest.raises(CollectionError, match="was embedded with test-hash-64"):
-        vectors.import_vectors(d, col.store, ids[:0], np.zeros((0, enc.dim)), model_id="other", checksum="x", dim=enc.dim)
+        vectors.import_vectors(d, col.store, [(ids[:0], np.zeros((0, enc.dim)))], model_id="other", checksum="x", dim=enc.dim)
 
 
 def test_segments_are_written_every_segment_rows_and_merged(tmp_path, monkeypatch):
