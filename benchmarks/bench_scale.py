@@ -14,8 +14,9 @@ each phase runs in a fresh child process, so its peak RSS is its own:
 - cold: a new process opens the index and answers one query (sleuth: the ``sleuth search`` CLI,
   lexical and hybrid; the others: the same work in a small script) -> wall time from spawn to exit
   and peak RSS (``wait4``). The OS page cache is warm (the machine is shared: caches are not dropped).
-- warm: one process answers the 300 queries twice; p50/p95 of the second pass (k = 10; sleuth
-  hybrid includes encoding the query with the real encoder).
+- warm: one process answers the 300 queries twice; p50/p95 of the second pass (k = 10, ranked hits
+  without snippets, as the others return; sleuth hybrid includes encoding the query with the real
+  encoder).
 - recall: recall@10 of sleuth's ANN documents against an exact scan of all vectors, 300 real query
   vectors (only when the collection is above ``ANN_THRESHOLD``).
 
@@ -138,7 +139,7 @@ def warm(engine: str, path: Path, queries: list[str], mode: str) -> dict:
         from sleuth.store.collection import Collection
 
         col = Collection.open(path, readonly=True)
-        run = lambda q: col.search(q, K, mode=mode)  # noqa: E731
+        run = lambda q: col.search(q, K, mode=mode, snippets=False)  # noqa: E731  (hits, as the others give)
     elif engine == "tantivy":
         import tantivy
 
@@ -234,6 +235,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-root", type=Path, default=SHARED)
     ap.add_argument("--work", type=Path, default=Path("/tmp/sleuth-bench-scale"), help="where indexes are built")
     ap.add_argument("--keep", action="store_true", help="keep the indexes (they are removed after each size)")
+    ap.add_argument("--parts", type=Path, default=None,
+                    help="cache of the sentence vectors (default: WORK/parts-minilm.npz; made on first use, ~20 min)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
@@ -242,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     engines = a.engines.split(",")
     query = sc.queries(a.data_root)[0]
-    sleuth_cli = str(Path(sys.executable).with_name("sleuth"))
+    sleuth_cli = [sys.executable, "-m", "sleuth.cli.main"]  # `sleuth` itself, from this interpreter's path
     results: dict = {"machine": machine(), "sizes": {}}
     print(f"# {results['machine']}", flush=True)
     for n in [int(s) for s in a.sizes.split(",")]:
@@ -252,11 +255,11 @@ def main(argv: list[str] | None = None) -> int:
         row: dict = {}
         for engine in engines:
             path = base / engine
-            r = _run(["build", engine, str(n), str(path), str(a.data_root), str(a.work / "parts-minilm.npz")])
+            r = _run(["build", engine, str(n), str(path), str(a.data_root), str(a.parts or a.work / "parts-minilm.npz")])
             modes = ["bm25", "hybrid"] if engine == "sleuth" else ["bm25"]
             for mode in modes:
                 if engine == "sleuth":
-                    cmd = [sleuth_cli, "search", "--collection", str(path), "--mode", mode, "-k", str(K), query]
+                    cmd = [*sleuth_cli, "search", "--collection", str(path), "--mode", mode, "-k", str(K), query]
                 else:
                     cmd = [sys.executable, "-c", COLD[engine], str(path), _clean(query)]
                 r[f"cold_{mode}"] = cold(cmd)
