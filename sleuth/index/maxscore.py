@@ -234,6 +234,8 @@ def top_k(segments: Sequence[Segment], terms: list[Term], s: FieldStats, k: int,
     """(score, segment, row) of the best passage of each of the k best documents, best first."""
     if not terms or k <= 0:
         return []
+    if sum(seg.rows for seg in segments) <= EXHAUSTIVE_ROWS:
+        return _exhaustive(segments, terms, s, k)
     scratch = scratch or Scratch(segments)
     try:
         return _top_k(segments, terms, s, k, scratch)
@@ -241,6 +243,47 @@ def top_k(segments: Sequence[Segment], terms: list[Term], s: FieldStats, k: int,
         scratch.acc[:] = 0  # never leave a half-used scratch to the next query
         scratch.pos[:] = 0
         raise
+
+
+EXHAUSTIVE_ROWS = 50_000
+"""Up to this many rows, every posting of the query terms is scored in one vectorised pass per segment
+(a handful of numpy calls): cheaper than MaxScore's bookkeeping on small collections."""
+
+
+def _exhaustive(segments: Sequence[Segment], terms: list[Term], s: FieldStats, k: int) -> list[tuple[float, int, int]]:
+    """Score every passage holding a query term (per segment: gather all the terms' postings at once,
+    weight them, sum by row), then rank the best as MaxScore's survivors are ranked."""
+    keys, scores = [], []
+    for si, seg in enumerate(segments):
+        here = [(int(t.local[si]), t.qtf * t.idf) for t in terms if t.local[si] >= 0]
+        if not here:
+            continue
+        lo = np.array([int(seg.post_ptr[loc]) for loc, _ in here])
+        hi = np.array([int(seg.post_ptr[loc + 1]) for loc, _ in here])
+        sizes = hi - lo
+        idx = np.repeat(lo - np.r_[0, np.cumsum(sizes)[:-1]], sizes) + np.arange(int(sizes.sum()))
+        rows = seg.post_row[idx].astype(np.int64)
+        nb, nt = _inverse_norms(seg, rows, s)
+        w = weight(seg.post_tfb[idx], seg.post_tft[idx], nb, nt, np.repeat([f for _, f in here], sizes), s.k1)
+        if seg.live is not None:
+            w = w * seg.live[rows]
+        dense = np.bincount(rows, weights=w, minlength=seg.rows)
+        hit = np.flatnonzero(dense > 0)
+        keys.append((si << 32) | hit)
+        scores.append(dense[hit])
+    if not keys:
+        return []
+    keys, scores = np.concatenate(keys), np.concatenate(scores)
+    # Keep the rows that can hold the top k documents: widen until k distinct documents are in.
+    m = min(len(keys), k + k // 4 + 8)
+    while True:
+        cut = -np.partition(-scores, m - 1)[m - 1] if m < len(keys) else 0.0
+        sel = scores >= cut * (1 - _SLACK)
+        docs = np.unique(_doc_keys(segments, keys[sel]))
+        if len(docs) >= k or m >= len(keys):
+            break
+        m = min(len(keys), m * 4)
+    return _rank(segments, keys[sel], scores[sel], k, terms, s)
 
 
 def _top_k(segments: Sequence[Segment], terms: list[Term], s: FieldStats, k: int,

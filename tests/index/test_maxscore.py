@@ -1,4 +1,5 @@
-"""Differential tests: MaxScore over segments ranks exactly as scoring every live passage does."""
+"""Differential tests: MaxScore over segments (and the exhaustive pass small collections take) rank
+exactly as scoring every live passage does."""
 
 import random
 
@@ -7,9 +8,15 @@ from reference_bm25 import QUERIES, check_against_reference
 from support import synthetic_docs
 
 from sleuth.config import Settings
-from sleuth.index import lexical
+from sleuth.index import lexical, maxscore
 from sleuth.store.collection import Collection
 from sleuth.types import Document
+
+
+@pytest.fixture(autouse=True, params=["maxscore", "exhaustive"])
+def path(request, monkeypatch):
+    monkeypatch.setattr(maxscore, "EXHAUSTIVE_ROWS", 0 if request.param == "maxscore" else 10**9)
+    return request.param
 
 
 @pytest.mark.parametrize("settings", [
@@ -54,10 +61,10 @@ def test_the_unflushed_tail_and_unreflected_deletes_rank_as_the_reference(tmp_pa
     assert reader.lexical.search("markerd1x", 5).doc_ids == []
 
 
-def test_common_terms_are_not_read_in_full(tmp_path, monkeypatch):
+def test_common_terms_are_not_read_in_full(tmp_path, monkeypatch, path):
     """Sublinear: a rare term's postings decide the top k; the common term is only looked up."""
-    from sleuth.index import maxscore
-
+    if path == "exhaustive":
+        pytest.skip("the exhaustive pass reads every posting by design")
     docs = [Document(f"d{i}", "common words here " * 3 + ("rareterm" if i % 500 == 0 else ""), "") for i in range(3000)]
     col = Collection.create(tmp_path / "c", Settings(encoder="none"))
     col.ingest(docs)
