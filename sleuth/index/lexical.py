@@ -30,6 +30,7 @@ from sleuth.errors import CollectionError
 from sleuth.index.bm25 import FieldStats
 from sleuth.index.container import verify, write_arrays
 from sleuth.index.manifest import empty_manifest, read_manifest, write_manifest
+from sleuth.index import maxscore
 from sleuth.index.maxscore import Scratch, prepare_terms, top_k
 from sleuth.index.merging import pick_merge
 from sleuth.index.postings import Segment, build_arrays, live_arrays, merge_arrays, open_segment, write_segment
@@ -237,7 +238,8 @@ class LexicalIndex:
         counts = Counter(self.analyzer.terms(query))
         if not counts or k <= 0 or not self.n_chunks:
             return LexicalResult([], np.zeros(0), np.zeros(0, np.int64))
-        terms = prepare_terms(self.segments, dict(counts), term_hashes(list(counts)), self.stats)
+        exhaustive = sum(seg.rows for seg in self.segments) <= maxscore.EXHAUSTIVE_ROWS
+        terms = prepare_terms(self.segments, dict(counts), term_hashes(list(counts)), self.stats, bounds=not exhaustive)
         found = top_k(self.segments, terms, self.stats, k, self._scratch())
         segs = self.segments
         return LexicalResult(

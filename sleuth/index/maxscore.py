@@ -53,8 +53,10 @@ def _frontier_max(seg: Segment, locals_: np.ndarray, field: str, b: float, avg: 
     return out
 
 
-def prepare_terms(segments: Sequence[Segment], terms: dict[str, int], hashes: np.ndarray, s: FieldStats) -> list[Term]:
-    """Per distinct query term: local ids, live df across segments, IDF and its weight's upper bound."""
+def prepare_terms(segments: Sequence[Segment], terms: dict[str, int], hashes: np.ndarray, s: FieldStats,
+                  bounds: bool = True) -> list[Term]:
+    """Per distinct query term: local ids, live df across segments, IDF and (``bounds``) its weight's
+    upper bound (only MaxScore needs it)."""
     names = list(terms)
     locals_ = np.array([seg.find(hashes, names) for seg in segments], np.int64).reshape(len(segments), len(names))
     df = np.zeros(len(names), np.int64)
@@ -64,6 +66,8 @@ def prepare_terms(segments: Sequence[Segment], terms: dict[str, int], hashes: np
         if not len(here):
             continue
         df[here] += (seg.df if s.title_weight > 0 else seg.dfb)[loc[here]]
+        if not bounds:
+            continue
         body[here] = np.maximum(body[here], _frontier_max(seg, loc[here], "fb", s.b, s.avg_body))
         if s.title_weight > 0:
             title[here] = np.maximum(title[here], _frontier_max(seg, loc[here], "ft", s.title_b, s.avg_title))
@@ -283,7 +287,7 @@ def _exhaustive(segments: Sequence[Segment], terms: list[Term], s: FieldStats, k
         if len(docs) >= k or m >= len(keys):
             break
         m = min(len(keys), m * 4)
-    return _rank(segments, keys[sel], scores[sel], k, terms, s)
+    return _rank(segments, keys[sel], scores[sel], k, terms, s, rescore=False)
 
 
 def _top_k(segments: Sequence[Segment], terms: list[Term], s: FieldStats, k: int,
@@ -330,7 +334,13 @@ def _top_k(segments: Sequence[Segment], terms: list[Term], s: FieldStats, k: int
 
 
 def _rank(segments: Sequence[Segment], keys: np.ndarray, scores: np.ndarray, k: int, terms: list[Term],
-          s: FieldStats) -> list[tuple[float, int, int]]:
+          s: FieldStats, *, rescore: bool = True) -> list[tuple[float, int, int]]:
+    """The k best documents among candidate rows (keys sorted): best passage each, ties by document id.
+
+    With ``rescore``, the survivors are scored again with the terms in one fixed order, so a sum (and
+    so a tie) does not depend on the order MaxScore took the terms in, nor on how rows are split into
+    segments. The exhaustive pass already sums in query order, so it needs no rescoring.
+    """
     if not len(keys):
         return []
     docs = _doc_keys(segments, keys)
@@ -342,14 +352,26 @@ def _rank(segments: Sequence[Segment], keys: np.ndarray, scores: np.ndarray, k: 
     if len(best) > k:
         kth = -np.partition(-scores[best], k - 1)[k - 1]
         best = best[scores[best] >= kth * (1 - _SLACK)]
-    # Rescore the survivors with the terms in one fixed order, so the sum (and a tie) does not depend
-    # on the order MaxScore happened to take them in, nor on how rows are split into segments.
     sel = np.sort(keys[best])
-    exact = np.zeros(len(sel))
-    cands = Candidates(segments, sel, s)
-    for t in sorted(terms, key=lambda t: t.text):
-        exact += cands.lookup(t)
-    names = [segments[int(key >> 32)].doc_name(int(segments[int(key >> 32)].row_doc[int(key & 0xFFFFFFFF)]))
-             for key in sel.tolist()]
-    ranked = sorted(range(len(sel)), key=lambda i: (-exact[i], names[i]))[:k]
-    return [(float(exact[i]), int(sel[i] >> 32), int(sel[i] & 0xFFFFFFFF)) for i in ranked if exact[i] > 0]
+    if rescore:
+        exact = np.zeros(len(sel))
+        cands = Candidates(segments, sel, s)
+        for t in sorted(terms, key=lambda t: t.text):
+            exact += cands.lookup(t)
+    else:
+        exact = scores[np.searchsorted(keys, sel)]
+    order = np.argsort(-exact, kind="stable")
+    ex = exact[order]
+    tied = np.zeros(len(ex), bool)
+    tied[1:] |= ex[1:] == ex[:-1]
+    tied[:-1] |= ex[:-1] == ex[1:]
+    ranked = order.tolist()
+    if tied[: k + 1].any():  # equal scores rank by document id: names only for those
+        name = {int(i): _name(segments, int(sel[i])) for i in order[tied]}
+        ranked = sorted(ranked, key=lambda i: (-exact[i], name.get(i, "")))
+    return [(float(exact[i]), int(sel[i] >> 32), int(sel[i] & 0xFFFFFFFF)) for i in ranked[:k] if exact[i] > 0]
+
+
+def _name(segments: Sequence[Segment], key: int) -> str:
+    seg = segments[key >> 32]
+    return seg.doc_name(int(seg.row_doc[key & 0xFFFFFFFF]))

@@ -172,6 +172,7 @@ class Segment:
         self.row_chunk, self.row_doc = a["row_chunk"], a["row_doc"]
         self.row_lenb, self.row_lent = a["row_lenb"], a["row_lent"]
         self.rows = int(a["stats"][0])
+        self._doc_blob, self._doc_off = a["doc_blob"], a["doc_off"]
         if self.live is None:
             self.df, self.dfb = a["df"], a["dfb"]
             self.live_stats = a["stats"][:3]
@@ -190,7 +191,8 @@ class Segment:
         return out
 
     def doc_name(self, ordinal: int) -> str:
-        return blob_string(self.a["doc_blob"], self.a["doc_off"], ordinal)
+        off = self._doc_off
+        return self._doc_blob[off[ordinal] : off[ordinal + 1]].tobytes().decode("utf-8", "surrogatepass")
 
     def term(self, local: int) -> str:
         return blob_string(self.a["term_blob"], self.a["term_off"], local)
