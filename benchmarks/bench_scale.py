@@ -191,11 +191,35 @@ def recall(path: Path, root: Path) -> dict:
     return {"ann": True, "recall@10": float(r), "ann_ms": ms}
 
 
+def big_document(mb: float, root: Path) -> dict:
+    """Ingest one document of ``mb`` megabytes of real sentences (lexical only): time and peak RSS."""
+    import tempfile
+
+    from sleuth.config import Settings
+    from sleuth.store.collection import Collection
+    from sleuth.types import Document
+
+    _, sentences = sc.load_parts(root)
+    parts, size, i = [], 0, 0
+    while size < mb * 1e6:
+        parts.append(sentences[i % len(sentences)])
+        size += len(parts[-1]) + 1
+        i += 1
+    before = _rss_mb()
+    with tempfile.TemporaryDirectory() as tmp, Collection.create(Path(tmp) / "c", Settings(encoder="none")) as col:
+        t = time.perf_counter()
+        col.ingest([Document("big", " ".join(parts), "One big document")])
+        return {"mb": mb, "passages": col.store.count_chunks(), "ingest_s": time.perf_counter() - t,
+                "peak_rss_mb": _rss_mb(), "rss_before_mb": before}
+
+
 def child(argv: list[str]) -> None:
     role, engine, n, path, root = argv[0], argv[1], int(argv[2]), Path(argv[3]), Path(argv[4])
     if role == "build":
         out = {"sleuth": lambda: build_sleuth(n, path, root, Path(argv[5])), "tantivy": lambda: build_tantivy(n, path, root),
                "bm25s": lambda: build_bm25s(n, path, root)}[engine]()
+    elif role == "bigdoc":
+        out = big_document(float(argv[1]), root)
     elif role == "warm":
         out = warm(engine, path, sc.queries(root), argv[5])
     else:
@@ -238,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--parts", type=Path, default=None,
                     help="cache of the sentence vectors (default: WORK/parts-minilm.npz; made on first use, ~20 min)")
     ap.add_argument("--json", action="store_true")
+    ap.add_argument("--big-document", type=float, default=0, metavar="MB",
+                    help="also ingest one document of MB megabytes and report its peak RSS")
     ap.add_argument("--child", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
     if a.child:
@@ -248,7 +274,10 @@ def main(argv: list[str] | None = None) -> int:
     sleuth_cli = [sys.executable, "-m", "sleuth.cli.main"]  # `sleuth` itself, from this interpreter's path
     results: dict = {"machine": machine(), "sizes": {}}
     print(f"# {results['machine']}", flush=True)
-    for n in [int(s) for s in a.sizes.split(",")]:
+    if a.big_document:
+        results["big_document"] = _run(["bigdoc", str(a.big_document), "0", "-", str(a.data_root)])
+        print(f"one {a.big_document:g} MB document: {json.dumps(results['big_document'])}", flush=True)
+    for n in [int(s) for s in a.sizes.split(",") if s.strip()]:
         base = a.work / str(n)
         shutil.rmtree(base, ignore_errors=True)
         base.mkdir(parents=True)
