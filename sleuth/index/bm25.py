@@ -57,3 +57,31 @@ def weight(tfb: np.ndarray, tft: np.ndarray, inv_body: np.ndarray, inv_title: np
 def saturate(tf: np.ndarray | float, k1: float) -> np.ndarray | float:
     """tf~ / (k1 + tf~): increasing in tf~, so a bound on tf~ bounds the weight."""
     return tf / (k1 + tf)
+
+
+def _length_normalised(tf, lengths: np.ndarray, b: float):  # noqa: ANN001, ANN202 - scipy CSR
+    avg = float(lengths.mean()) if len(lengths) else 0.0
+    out = tf.astype(np.float64, copy=True)
+    if avg <= 0:
+        return out
+    out.data /= np.repeat(1.0 - b + b * lengths.astype(np.float64) / avg, np.diff(out.indptr))
+    return out
+
+
+def bm25f_matrix(body_tf, body_len: np.ndarray, title_tf, title_len: np.ndarray, *, k1: float, b: float,  # noqa: ANN001
+                 title_b: float, title_weight: float):  # noqa: ANN201 - scipy CSC
+    """The passages x terms matrix of w(t, d) for texts held in memory (chunking evaluation scores
+    every passage of a document set this way), column-major so a query reads one slice per term."""
+    import scipy.sparse as sp
+
+    n_docs = body_tf.shape[0]
+    tf = _length_normalised(body_tf, body_len, b)
+    if title_weight > 0 and title_tf.nnz:
+        tf = tf + title_weight * _length_normalised(title_tf, title_len, title_b)
+    tf = sp.csr_matrix(tf)
+    present = (body_tf + title_tf) if title_weight > 0 else body_tf
+    df = np.bincount(sp.csr_matrix(present).indices, minlength=body_tf.shape[1])
+    idf = lucene_idf(df, n_docs)
+    tf.data = idf[tf.indices] * tf.data / (k1 + tf.data)
+    tf.eliminate_zeros()
+    return tf.tocsc()

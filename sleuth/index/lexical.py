@@ -65,15 +65,23 @@ def fix_message(directory: Path) -> str:
 
 
 def retry_if_replaced(directory: Path, attempt: Callable[[], T]) -> T:
-    """Run ``attempt``; if a file it read vanished because a writer published a new manifest (and
-    removed the old files) meanwhile, try again with the new manifest. Real damage still raises."""
+    """Run ``attempt``; if a file it read vanished (or changed) because a writer published a new
+    manifest and removed the old files meanwhile, try again with the new manifest. Real damage still
+    raises: the same failure under an unchanged manifest. Any OSError counts (a file can vanish between
+    reading the manifest and opening it); once opened, a segment's mmap outlives its removal."""
     for _ in range(20):
         before = read_manifest(directory)
         try:
             return attempt()
-        except (CollectionError, FileNotFoundError):
-            if read_manifest(directory) == before:
-                raise
+        except (CollectionError, OSError) as exc:
+            if read_manifest(directory) != before:
+                continue
+            if isinstance(exc, OSError):
+                raise CollectionError(
+                    f"An index file in {directory} cannot be read ({exc.strerror or exc}).",
+                    f"Run `sleuth doctor --repair --collection {directory.parent}` to rebuild it.",
+                ) from None
+            raise
     return attempt()
 
 
@@ -104,7 +112,7 @@ def flush(directory: Path, store: DocStore, analyzer: Analyzer,
           on_progress: Callable[[int], None] | None = None) -> None:
     """Bring the index up to the docstore: deletes, new chunks (a segment per FLUSH_ROWS), merges. Writer only."""
     directory.mkdir(exist_ok=True)
-    manifest = current_manifest(directory)  # an older format is rebuilt from the docstore
+    manifest = {**current_manifest(directory), "docstore": store.id}  # an older format is rebuilt
     fix = fix_message(directory)
     entries = [_apply_deletes(directory, e, store, manifest, fix) for e in manifest["segments"]]
     if entries != manifest["segments"]:

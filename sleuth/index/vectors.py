@@ -169,7 +169,7 @@ def flush(directory: Path, store: DocStore, encoder: Encoder,
     an interrupted embed resumes where it stopped.
     """
     directory.mkdir(exist_ok=True)
-    manifest = read_manifest(directory)
+    manifest = {**read_manifest(directory), "docstore": store.id}
     check_model(manifest, encoder.model_id, encoder.checksum, directory)
     manifest["model"] = {"id": encoder.model_id, "checksum": encoder.checksum, "dim": encoder.dim}
     done = 0
@@ -194,7 +194,7 @@ def import_vectors(directory: Path, store: DocStore, parts: Iterable[tuple[np.nd
     follow once, at the end.
     """
     directory.mkdir(exist_ok=True)
-    manifest = read_manifest(directory)
+    manifest = {**read_manifest(directory), "docstore": store.id}
     check_model(manifest, model_id, checksum, directory)
     manifest["model"] = {"id": model_id, "checksum": checksum, "dim": dim}
     done = 0
