@@ -30,7 +30,7 @@ from sleuth.store.collection import IngestSummary
 
 
 @click.command()
-@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @collection_option
 @click.option("--format", "fmt", type=click.Choice(FORMATS.names()), default=None,
               help="Read every file as this format. Default: by extension (.jsonl .md .txt .pdf; a folder with corpus.jsonl is BEIR).")
@@ -43,6 +43,9 @@ from sleuth.store.collection import IngestSummary
 @click.option("--chunk-size", type=int, default=None, help="New collections only: passage length in words [200].")
 @click.option("--chunk-overlap", type=int, default=None, help="New collections only: overlap in words [0].")
 @click.option("--no-progress", is_flag=True, help="Do not draw a progress bar.")
+@click.option("--vectors", "vectors_file", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Import embeddings made elsewhere instead of embedding here: an .npz with chunk_ids, vectors "
+                   "and model_id (README: 'Embeddings made elsewhere').")
 @backend_options(creating=True)
 @click.option("--ray", "ray", is_flag=True,
               help="Read, chunk and embed on Ray workers (Milvus backend; $RAY_ADDRESS names a cluster, else a local Ray starts).")
@@ -51,12 +54,15 @@ from sleuth.store.collection import IngestSummary
 @friendly_errors
 def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_field: str, title_field: str,
           text_field: str, encoding: str, skip_bad: bool, chunker: str | None, chunk_size: int | None,
-          chunk_overlap: int | None, no_progress: bool, ray: bool, ray_workers: int, as_json: bool) -> None:
+          chunk_overlap: int | None, no_progress: bool, vectors_file: Path | None, ray: bool, ray_workers: int,
+          as_json: bool) -> None:
     """Index files into a collection (created if needed).
 
     Re-running is safe and cheap: unchanged documents are skipped (content hash), changed ones
     re-indexed. An interrupted run keeps what it committed; run it again to finish.
     """
+    if not paths and vectors_file is None:
+        raise click.UsageError("Give the files or folders to index (or --vectors FILE to import embeddings).")
     where = target(collection)
     chosen = {k: v for k, v in (("chunker", chunker), ("chunk_size", chunk_size), ("chunk_overlap", chunk_overlap)) if v is not None}
     settings = None
@@ -90,6 +96,8 @@ def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_
             first_id = last_id() if last_id else 0
 
             def embedded(n: int) -> None:
+                if bar.tasks[embed].total is None and hasattr(col, "unembedded"):  # the backlog, counted once
+                    bar.update(embed, total=col.unembedded())
                 bar.update(embed, visible=True, advance=n)
                 to_embed(())
 
@@ -102,18 +110,28 @@ def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_
                 from sleuth.backends.ray_ingest import ray_ingest
 
                 summary = ray_ingest(work, col, workers=ray_workers, on_progress=lambda n: bar.advance(task, n))
-            else:
+            elif paths:
                 whole_files = all(isinstance(e, tuple) and not e[0].splittable for e in found)
                 bar.update(task, total=expected_records(found), unit="files" if whole_files else "records")
                 items = read_sources(found, opts, on_source=lambda s: bar.update(task, current=s.rel))
                 summary = col.ingest(items, on_progress=lambda n: bar.advance(task, n), on_embed=embedded,
-                                     on_commit=to_embed)
+                                     on_commit=to_embed, embed=vectors_file is None)
+            else:
+                summary = IngestSummary()
+        imported = _import(col, vectors_file) if vectors_file is not None else None
         total = {"documents": col.store.count_documents(), "chunks": col.store.count_chunks()}
+        left = col.unembedded() if hasattr(col, "unembedded") else 0
     if as_json:
-        print_json({**summary.to_dict(), "collection": where.label, "total": total})
+        print_json({**summary.to_dict(), "collection": where.label, "total": total, "vectors_imported": imported,
+                    "unembedded_passages": left})
         return
     _print_summary(summary, where.label, total)
-    if not (summary.added or summary.updated or summary.skipped or summary.failed):
+    if imported is not None:
+        err.print(f"Imported {imported:,} vectors from {vectors_file}.")
+    if left:
+        err.print(f"{left:,} passages are not embedded yet: run `sleuth index` to finish"
+                  + (" (or import their vectors with --vectors)." if vectors_file else "."))
+    if paths and not (summary.added or summary.updated or summary.skipped or summary.failed):
         err.print("No documents were found in the given paths. Supported: a BEIR folder (corpus.jsonl), "
                   ".jsonl/.ndjson, .md/.markdown, .txt and .pdf files; or pass --format.")
 
@@ -126,6 +144,25 @@ def _kept(where: Any) -> str:
             held = f" (the collection holds {col.store.count_documents():,} documents)"
     return (f"Every document read so far is saved in {where.label}{held}; passages not yet embedded are "
             "embedded on the next run. Run the same command again to finish: documents already saved are skipped.")
+
+
+def _import(col: object, path: Path) -> int:
+    import numpy as np
+
+    from sleuth.errors import InputError
+
+    if not hasattr(col, "import_vectors"):
+        raise InputError("--vectors imports into the embedded store only.", "Drop --vectors, or index into a local --collection.")
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            missing = {"chunk_ids", "vectors", "model_id"} - set(z.files)
+            if missing:
+                raise InputError(f"{path} has no {', '.join(sorted(missing))} array.",
+                                 "Save it with np.savez(FILE, chunk_ids=..., vectors=..., model_id='...').")
+            ids, vecs, model = z["chunk_ids"], z["vectors"], str(z["model_id"])
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path} is not a readable .npz file ({exc}).", "Save it with numpy.savez.") from None
+    return col.import_vectors([(ids, vecs)], model)  # type: ignore[attr-defined]
 
 
 def _print_summary(s: IngestSummary, directory: str, total: dict[str, int]) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from rich.text import Text
 
-from sleuth.cli.common import backend_options, collection_option, friendly_errors, json_option, out, print_json, target
+from sleuth.cli.common import backend_options, collection_option, err, friendly_errors, json_option, out, print_json, target
 from sleuth.retrieve import PIPELINES
 from sleuth.types import Hit
 
@@ -26,6 +26,10 @@ def search(query: str, k: int, mode: str | None, collection: Path | None, as_jso
     with target(collection).open(readonly=True) as col:
         mode = mode or col.default_mode
         hits = col.search(query, k, mode=mode)
+        left = col.unembedded() if mode != "bm25" and hasattr(col, "unembedded") else 0
+    if left:
+        err.print(f"[yellow]{left:,} passages are not embedded yet: run `sleuth index` to finish[/] "
+                  "(they were searched by their words only).")
     if as_json:
         print_json({"query": query, "mode": mode, "hits": [_hit_json(h) for h in hits]})
         return

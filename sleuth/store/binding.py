@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sleuth.errors import CollectionError
-from sleuth.index.segments import read_manifest, write_manifest
+from sleuth.index.manifest import read_manifest, write_manifest
 from sleuth.store.docstore import DocStore
 
 DERIVED = {"lexical index": "lexical", "vectors": "vectors"}

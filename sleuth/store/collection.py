@@ -15,17 +15,17 @@ import os
 import shutil
 import threading
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sleuth.chunking import chunk_text
 from sleuth.config import Settings
 from sleuth.errors import CollectionError, InputError
 from sleuth.index import lexical, vectors
+from sleuth.index.dense import DenseIndex
 from sleuth.index.lexical import LexicalIndex
-from sleuth.index.vectors import DenseIndex, Encoder
+from sleuth.index.vectors import Encoder, passage_text
 from sleuth.rerank.cross_encoder import CrossEncoder
 from sleuth.store import binding
 from sleuth.store.atomic import fsync_dir
@@ -267,6 +267,7 @@ class Collection(Searchable):
         on_progress: Callable[[int], None] | None = None,
         on_commit: Callable[[list[str]], None] | None = None,
         on_embed: Callable[[int], None] | None = None,
+        embed: bool = True,
     ) -> IngestSummary:
         """Add new documents, re-index changed ones (content hash), skip unchanged ones.
 
@@ -276,13 +277,22 @@ class Collection(Searchable):
         ``on_commit`` receives the ids of each batch once it is durable. A reader error (a
         malformed record without skip-bad) commits what came before it, then propagates. Passages
         are embedded (``on_embed`` counts them) whenever a segment's worth has been committed, and at
-        the end.
+        the end; with ``embed=False`` only at the next ingest (or import them: :meth:`import_vectors`).
+        Passages enter the lexical index every ``lexical.FLUSH_ROWS``, so memory stays bounded.
         """
         self._writable()
         summary = IngestSummary()
+        unflushed = 0  # passages committed to the docstore but not yet in a lexical segment
+
         def commit() -> None:
+            nonlocal unflushed
+            before = summary.chunks
             self._commit(pending, summary, on_commit)
-            if self.encoder is not None and self._unembedded() >= vectors.SEGMENT_ROWS:
+            unflushed += summary.chunks - before
+            if unflushed >= lexical.FLUSH_ROWS:  # bounded memory, and a crash leaves a bounded tail
+                lexical.flush(self.directory / LEXICAL, self.store, self.analyzer)
+                unflushed = 0
+            if embed and self.encoder is not None and self.unembedded() >= vectors.SEGMENT_ROWS:
                 vectors.flush(self.directory / VECTORS, self.store, self.encoder, on_embed)
 
         with WriteLock(self.directory):
@@ -302,15 +312,49 @@ class Collection(Searchable):
             finally:
                 self._commit(pending, summary, on_commit)
                 lexical.flush(self.directory / LEXICAL, self.store, self.analyzer)
-            if self.encoder is not None:
+            if self.encoder is not None and embed:
                 vectors.flush(self.directory / VECTORS, self.store, self.encoder, on_embed)
         self._lexical = self._dense = None
         return summary
 
-    def _unembedded(self) -> int:
-        from sleuth.index.segments import read_manifest
+    def unembedded(self) -> int:
+        """Live passages without a vector yet (searched lexically only until `sleuth index` embeds them)."""
+        if self.settings.encoder == "none":
+            return 0
+        return vectors.pending(self.directory / VECTORS, self.store)
 
-        return self.store.max_chunk_id() - int(read_manifest(self.directory / VECTORS)["covered"])
+    def unembedded_passages(self, batch: int = 2048) -> Iterator[list[tuple[int, str]]]:
+        """(chunk id, text the encoder sees) of every passage not embedded yet, in batches: what to embed
+        elsewhere (a GPU machine, a Ray job) before :meth:`import_vectors`."""
+        from sleuth.index.manifest import read_manifest
+
+        covered = int(read_manifest(self.directory / VECTORS)["covered"])
+        for rows in self.store.iter_chunks(after=covered, batch=batch):
+            yield [(r.id, passage_text(r.title, r.text)) for r in rows]
+
+    def import_vectors(self, parts: Iterable[tuple[Any, Any]], model_id: str) -> int:
+        """Store embeddings made elsewhere for the passages not embedded yet; returns how many.
+
+        ``parts`` yields (chunk ids, vectors) pairs of arrays (one pair is fine; several keep memory
+        bounded), the ids as :meth:`unembedded_passages` gives them.
+
+        ``model_id`` must name the collection's encoder model (``sleuth stats`` shows it; the runtime after
+        an ``@`` may differ, e.g. sentence-transformers on a GPU): vectors of another model would give
+        wrong results. See :func:`sleuth.index.vectors.import_vectors`.
+        """
+        self._writable()
+        enc = self.encoder
+        if enc is None:
+            raise CollectionError(f"{self.directory} has no dense encoder (encoder=none): there is nothing to import into.",
+                                  "Create the collection with an encoder (the default, minilm).")
+        if model_id.split("@")[0] != enc.model_id.split("@")[0]:  # the same weights on another runtime is fine
+            raise CollectionError(f"These vectors were made with {model_id}, but the collection's encoder is {enc.model_id}.",
+                                  f"Embed the passages with {enc.model_id.split('@')[0]}, or index into a collection created for that model.")
+        with WriteLock(self.directory):
+            n = vectors.import_vectors(self.directory / VECTORS, self.store, parts,
+                                       model_id=enc.model_id, checksum=enc.checksum, dim=enc.dim)
+        self._dense = None
+        return n
 
     def _commit(self, pending: dict[str, Document], summary: IngestSummary,
                 on_commit: Callable[[list[str]], None] | None) -> None:
@@ -439,6 +483,7 @@ class Collection(Searchable):
             "documents": self.store.count_documents(),
             "chunks": self.store.count_chunks(),
             "bytes_on_disk": size,
+            "unembedded_passages": self.unembedded(),
             "settings": self.settings.to_dict(),
         }
 
@@ -483,6 +528,8 @@ def _clear_trash(directory: Path) -> None:
 
 def document_spans(doc: Document, settings: Settings) -> list[tuple[int, int]]:
     """The passages of ``doc`` as character spans; empty when it has neither text nor title."""
+    from sleuth.chunking import chunk_text  # writers only: a search does not import the chunkers
+
     spans = chunk_text(doc.text, settings.chunker, settings.chunk_size, settings.chunk_overlap)
     if not spans and doc.title.strip():
         spans = [(0, 0)]  # a title-only document: one empty passage, found through its title

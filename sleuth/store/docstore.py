@@ -215,15 +215,8 @@ class DocStore:
 
     def chunk_docs(self, chunk_ids: np.ndarray) -> list[str]:
         """doc_id of each chunk id (all must be live)."""
-        found: dict[int, str] = {}
-        ids = [int(c) for c in chunk_ids]
-        with self._errors("read"):
-            for i in range(0, len(ids), BATCH):
-                part = ids[i : i + BATCH]
-                q = ("SELECT c.id, d.doc_id FROM chunks c JOIN documents d ON d.id = c.doc "
-                     f"WHERE c.id IN ({','.join('?' * len(part))})")
-                found.update(self.db.execute(q, part).fetchall())
-        return [found[c] for c in ids]
+        found = self.live_chunk_docs(chunk_ids)
+        return [found[int(c)] for c in chunk_ids]
 
     def _verified_doc(self, r: tuple[Any, ...]) -> _DocRow:
         row, doc_id, title, text, source, metadata, digest, added, check = r
@@ -273,6 +266,28 @@ class DocStore:
             yield [ChunkRow(r[0], docs[r[1]].doc_id, docs[r[1]].title, docs[r[1]].text[r[3] : r[4]], r[3], r[4])
                    for r in rows if r[1] in docs]
             last = rows[-1][0]
+
+    def live_chunk_docs(self, chunk_ids: Iterable[int]) -> dict[int, str]:
+        """doc_id of each chunk id that is still live (deleted ones are absent)."""
+        found: dict[int, str] = {}
+        ids = [int(c) for c in chunk_ids]
+        with self._errors("read"):
+            for i in range(0, len(ids), BATCH):
+                part = ids[i : i + BATCH]
+                q = ("SELECT c.id, d.doc_id FROM chunks c JOIN documents d ON d.id = c.doc "
+                     f"WHERE c.id IN ({','.join('?' * len(part))})")
+                found.update(self.db.execute(q, part).fetchall())
+        return found
+
+    def chunk_ids_between(self, lo: int, hi: int) -> np.ndarray:
+        """Ids of the live chunks with lo <= id <= hi, ascending."""
+        with self._errors("read"):
+            rows = self.db.execute("SELECT id FROM chunks WHERE id BETWEEN ? AND ? ORDER BY id", (lo, hi)).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def count_chunks_between(self, lo: int, hi: int) -> int:
+        with self._errors("read"):
+            return self.db.execute("SELECT count(*) FROM chunks WHERE id BETWEEN ? AND ?", (lo, hi)).fetchone()[0]
 
     def get_chunk(self, chunk_id: int) -> tuple[Chunk, str] | None:
         """The chunk and its document's title."""

@@ -18,8 +18,9 @@ from typing import Any
 
 from sleuth.errors import CollectionError, SleuthError
 from sleuth.index import lexical, vectors
-from sleuth.index.segments import read_manifest, read_segment
-from sleuth.index.vectors import read_vector_segment
+from sleuth.index.container import verify
+from sleuth.index.manifest import read_manifest, write_manifest
+from sleuth.index.vectors import verify_vector_segment
 from sleuth.store import binding
 from sleuth.store.docstore import DocStore
 from sleuth.store.lock import WriteLock
@@ -133,8 +134,15 @@ def _check_lexical(directory: Path, store: DocStore, report: Report) -> None:
             report.add("lexical index", False, problem)
             return
         manifest = read_manifest(lex)
-        for entry in manifest["segments"]:
-            read_segment(lex, entry)
+        if lexical.is_outdated(lex):
+            report.add("lexical index", False, "lexical index is in an older format (searches index it in memory); "
+                       "`sleuth doctor --repair` or any `sleuth index` rebuilds it")
+            return
+        fix = lexical.fix_message(lex)
+        for entry in manifest["segments"]:  # every file, read in full against its checksum
+            verify(lex / entry["file"], entry, fix)
+            if entry.get("deletes"):
+                verify(lex / entry["deletes"]["file"], entry["deletes"], fix)
         pending = store.max_chunk_id() - int(manifest["covered"])
         detail = f"{len(manifest['segments'])} segment(s), checksums ok"
         if pending > 0:
@@ -152,17 +160,25 @@ def _check_vectors(directory: Path, store: DocStore, report: Report) -> None:
             report.add("vectors", False, problem)
             return
         manifest = read_manifest(vec)
-        for entry in manifest["segments"]:
-            read_vector_segment(vec, entry)
+        for entry in manifest["segments"]:  # every file, read in full against its checksum
+            verify_vector_segment(vec, entry)
         model = manifest.get("model") or {}
-        pending = store.max_chunk_id() - int(manifest["covered"])
+        pending = store.count_chunks_between(int(manifest["covered"]) + 1, 2**62)
         detail = (f"{len(manifest['segments'])} segment(s), checksums ok, "
                   f"model {model.get('id', '-')} ({model.get('checksum', '-')})")
         if pending > 0:
-            detail += f"; passages after id {manifest['covered']} not embedded yet (the next `sleuth index` embeds them)"
+            detail += f"; {pending} passages are not embedded yet: run `sleuth index` to finish"
         report.add("vectors", True, detail)
     except (SleuthError, OSError) as exc:
         report.add("vectors", False, getattr(exc, "what", str(exc)))
+        return
+    graph = manifest.get("ann")
+    if graph:
+        try:
+            verify(vec / graph["file"], graph, "Run `sleuth doctor --repair` to rebuild the ANN graph.")
+            report.add("ann graph", True, f"{graph['rows']} vectors, checksum ok")
+        except SleuthError as exc:
+            report.add("ann graph", False, exc.what)
 
 
 def repair(directory: Path) -> Report:
@@ -201,6 +217,10 @@ def repair(directory: Path) -> Report:
                 if before.failed("vectors"):
                     shutil.rmtree(directory / binding.DERIVED["vectors"], ignore_errors=True)
                     actions.append("re-embedded every passage")
+                elif before.failed("ann graph"):  # the vectors are fine: rebuild only the graph from them
+                    folder = directory / binding.DERIVED["vectors"]
+                    write_manifest(folder, {k: v for k, v in read_manifest(folder).items() if k != "ann"})
+                    actions.append("rebuilt the ANN graph from the vectors")
                 vectors.flush(directory / binding.DERIVED["vectors"], col.store, col.encoder)
         finally:
             col.close()
