@@ -34,6 +34,8 @@ class Options:
     text_field: str = "text"
     encoding: str = "utf-8"
     skip_bad: bool = False
+    include_references: bool = False
+    """PDF: also index the reference list as body text (it is always parsed into metadata)."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,101 @@
+"""The ``pdf`` input format: PDFium (pypdfium2) text with layout -> one structured Document per file.
+
+PDFium was chosen by measurement (``benchmarks/bench_pdf.py``): it gives every character's box, size
+and weight, repairs broken cross-reference tables itself, and reads pages several times faster than
+pypdf or pdfminer.six. Pages are loaded, turned into lines and closed one at a time, so a 1,000-page
+PDF never holds more than one page's characters in memory.
+
+Bad input: a PDF that needs a password (an empty user password is tried, as viewers do), one that is
+not a PDF or is damaged beyond repair, and one without any text layer (scanned: run OCR first) are
+rejected with a message saying so. Pages without text in an otherwise good PDF are listed in
+``metadata["warnings"]``, as is a title that had to come from the file name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as pdfium_c
+
+from sleuth.ingest.base import FORMATS, Format, Item, Options, Source, bad, empty
+from sleuth.ingest.pdf.lines import Line, page_lines
+from sleuth.ingest.pdf.paper import build
+from sleuth.types import Document
+
+_OCR = "run OCR on it first (e.g. ocrmypdf in.pdf out.pdf), then index the result"
+
+
+def read_pdf(source: Source, opts: Options) -> Iterator[Item]:
+    path = source.path
+    try:
+        doc = pdfium.PdfDocument(str(path), password="")
+    except pdfium.PdfiumError as exc:
+        if pdfium_c.FPDF_GetLastError() == pdfium_c.FPDF_ERR_PASSWORD:
+            yield bad(opts, path, None, "is encrypted with a password", "decrypt it first (e.g. qpdf --decrypt --password=... in.pdf out.pdf)")
+        else:
+            yield bad(opts, path, None, f"could not parse PDF ({exc})", "check that it opens in a PDF viewer; re-save or repair it (e.g. qpdf in.pdf out.pdf)")
+        return
+    except OSError as exc:
+        yield bad(opts, path, None, f"cannot read: {exc.strerror or exc}", "check that it exists and is readable")
+        return
+    try:
+        pages, heights, widths = _pages(doc)
+        info = doc.get_metadata_dict(skip_empty=True)
+    finally:
+        doc.close()
+    if not pages:
+        yield empty(path, None, "PDF has no pages")
+        return
+    blank = [i + 1 for i, page in enumerate(pages) if not page]
+    if len(blank) == len(pages):
+        yield bad(opts, path, None, f"has no text layer on any of its {len(pages)} page(s) (scanned?)", _OCR)
+        return
+    paper = build(pages, heights, widths, info, path.name, include_references=opts.include_references)
+    if not paper.text.strip():
+        yield empty(path, None, "no body text found in the PDF")
+        return
+    md = paper.metadata
+    warnings = []
+    if blank:
+        warnings.append(f"{len(blank)} page(s) have no text layer (scanned?): {_ranges(blank)}; {_OCR}")
+    if md.get("title_source") == "file name":
+        warnings.append("no title found on page 1 or in the PDF's information: the file name is used; "
+                        "correct it with `sleuth meta DOC --title ...`")
+    if warnings:
+        md["warnings"] = warnings
+    yield Document(doc_id=source.rel, text=paper.text, title=paper.title, source=str(path), metadata=md)
+
+
+def _pages(doc: pdfium.PdfDocument) -> tuple[list[list[Line]], list[float], list[float]]:
+    pages, heights, widths = [], [], []
+    for i in range(len(doc)):
+        page = doc[i]
+        try:
+            width, height = page.get_size()
+            textpage = page.get_textpage()
+            try:
+                pages.append(page_lines(textpage, height, i))
+            finally:
+                textpage.close()
+        finally:
+            page.close()
+        heights.append(height)
+        widths.append(width)
+    return pages, heights, widths
+
+
+def _ranges(numbers: list[int]) -> str:
+    out: list[str] = []
+    start = prev = numbers[0]
+    for n in numbers[1:] + [None]:  # type: ignore[list-item]
+        if n is not None and n == prev + 1:
+            prev = n
+            continue
+        out.append(str(start) if start == prev else f"{start}-{prev}")
+        if n is not None:
+            start = prev = n
+    return ", ".join(out)
+
+
+FORMATS.add("pdf", Format("pdf", read_pdf, extensions=(".pdf",)))
