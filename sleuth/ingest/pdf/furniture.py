@@ -27,7 +27,7 @@ BAND = 0.09
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?(?:\d{1,5}|[ivxlcdm]{1,7})(?:\s*(?:/|of)\s*\d{1,5})?$", re.IGNORECASE)
 IMPRINT = re.compile(
     r"(©|\(c\)|\bcopyright\b|\bpreprint\b|under review|submitted to|\bproceedings of\b|\bISBN\b|\bISSN\b|"
-    r"permission to make|all rights reserved|licensed under|\bvolume \d|\bvol\. ?\d|\bjmlr\b|"
+    r"permission to make|all rights reserved|licensed under|\bassociation for\b|(?<!\w)c (?:19|20)\d\d\b|\bvolume \d|\bvol\. ?\d|\bjmlr\b|"
     r"\bworkshop\b.*\b(19|20)\d\d\b|\bconference\b.*\b(19|20)\d\d\b|^https?://doi\.org/|^doi:)",
     re.IGNORECASE,
 )

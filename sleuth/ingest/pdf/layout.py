@@ -6,8 +6,9 @@ paragraph also starts after a short line that ends a sentence, or at a first-lin
 paragraph rules of pdfminer's ``LAParams`` and of pdftotext, in ems rather than points).
 
 Reading order is a restricted XY-cut (Nagy & Seth 1984; as in PdfAct and papermage's layout): the
-page's gutter is the vertical line in the middle half of the page that the fewest lines cross; when
-both sides hold text and (almost) none crosses it the page has two columns. Body blocks that cross
+page's gutter is the vertical line in the middle of the page that the fewest lines cross; when both
+sides hold at least six lines and fewer lines cross it than half of either side's (full-width tables
+and titles do cross), the page has two columns. Body blocks that cross
 the gutter (titles, abstracts, full-width paragraphs) cut the page into bands; each band is read left
 column then right column, top to bottom. Floats (captions, tables, figure text, footnotes) never cut a
 band: they are emitted in their place but kept apart as their own blocks by the assembler, so a
@@ -122,7 +123,7 @@ def gutter(lines: list[Line], width: float) -> float | None:
     g = (run[0] + run[-1]) / 2
     left = sum(ln.x1 <= g for ln in body)
     right = sum(ln.x0 >= g for ln in body)
-    if best > 0.12 * len(body) or left < 4 or right < 4:
+    if best > 0.5 * min(left, right) or left < 6 or right < 6:
         return None
     return g
 

@@ -44,7 +44,7 @@ _ACCENTS = {
     "\u02dc": "\u0303", "\u00b8": "\u0327", "\u02c7": "\u030c", "\u02d9": "\u0307", "\u02da": "\u030a",
     "\u00af": "\u0304", "\u02dd": "\u030b", "\u02db": "\u0328",
 }
-_MARKERS = set("*∗†‡§¶,·0123456789abcdefghijklmnopqrstuvwxyz♠♣♥♦⋆★✉")
+_MARKERS = set("*∗†‡§¶,·0123456789abcdefghijklmnopqrstuvwxyzαβγδεζηθικλμνξοπρστυφχψω♠♣♥♦⋆★✉")
 
 
 @dataclass(frozen=True)

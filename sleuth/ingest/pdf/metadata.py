@@ -70,13 +70,27 @@ def front_matter(lines: list[Line], height: float, body_size: float, first_text_
         ln, last = lines[i], lines[chosen[-1]]
         if i in chosen or ln.top <= last.top:
             continue
-        if ln.max_size >= biggest * 0.8 and ln.top - last.bottom < 1.2 * last.size and ln.top < lines[first].top + 6 * biggest:
+        if abs(ln.max_size - biggest) <= max(0.5, 0.05 * biggest) and ln.top - last.bottom < 1.2 * last.size:
             chosen.append(i)
         elif ln.top > last.bottom:
             break
+    # A title set in two sizes (title and subtitle, "olmOCR 2" over "Unit Test Rewards ..."): a large
+    # line right above or below the title that is not a name line belongs to it.
+    parts = [[lines[i] for i in chosen]]
+    for i in sorted(cands, key=lambda i: lines[i].top):
+        ln = lines[i]
+        if i in chosen or ln.max_size < 1.3 * body_size or authors([ln]):
+            continue
+        t_top, t_bottom = lines[chosen[0]].top, lines[chosen[-1]].bottom
+        if 0 <= t_top - ln.bottom < 1.5 * ln.size:
+            chosen.insert(0, i)
+            parts.insert(0, [ln])
+        elif 0 <= ln.top - t_bottom < 1.0 * ln.size:
+            chosen.append(i)
+            parts.append([ln])
     fm.title_lines = chosen
-    fm.title = _join_title([lines[i] for i in chosen])
-    top, bottom = lines[first].top, max(lines[i].bottom for i in chosen)
+    fm.title = ": ".join(_join_title(p).rstrip(":") for p in parts)
+    top, bottom = min(lines[i].top for i in chosen), max(lines[i].bottom for i in chosen)
     limit = first_text_top if first_text_top is not None and first_text_top > bottom else None
     for i, ln in enumerate(lines):
         if i in chosen or ln.rotated:
@@ -130,7 +144,7 @@ def _name(piece: str) -> str | None:
     for w in words:
         if w.lower() in _PARTICLES:
             continue
-        if not (w[0].isupper() and all(ch.isalpha() or ch in "'’-." for ch in w)):
+        if not (w[0].isupper() and all(ch.isalpha() or ch in "'’-." for ch in w)) or len(w) == 1:
             return None
         caps += 1
     return " ".join(words) if caps >= 2 else None

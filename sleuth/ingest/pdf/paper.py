@@ -21,7 +21,7 @@ from sleuth.ingest.pdf.furniture import IMPRINT, furniture
 from sleuth.ingest.pdf.layout import Block, group_blocks, gutter, reading_order
 from sleuth.ingest.pdf.lines import Line
 from sleuth.ingest.pdf.references import parse_entry, split_entries
-from sleuth.ingest.pdf.structure import Assembler, classify, table_cells
+from sleuth.ingest.pdf.structure import Assembler, body_line_width, classify, paragraph, table_cells
 
 _ABSTRACT = re.compile(r"^(?:a\s?bstract|summary)\b[.:—\-\s]*", re.I)
 _KEYWORDS = re.compile(r"\s*(?:CCS Concepts|Keywords|Key words|Index Terms|Additional Key Words|ACM Reference Format)\b",
@@ -51,7 +51,8 @@ def _first_text_top(blocks: list[Block], title_bottom: float) -> float | None:
         if _ABSTRACT.match(b.lines[0].text) and len(b.lines[0].text) < 40:
             return b.top
     for b in sorted(blocks, key=lambda b: b.top):
-        if b.top > title_bottom and len(b.lines) >= 3 and b.words >= 25:
+        if b.top > title_bottom and len(b.lines) >= 3 and b.words >= 25 and paragraph(b) \
+                and len(meta.authors(b.lines)) < len(b.lines) / 2:
             return b.top
     return None
 
@@ -70,6 +71,12 @@ def _vocabulary(pages: list[list[Line]]) -> Vocabulary:
                 yield " ".join(words)
 
     return Vocabulary(texts())
+
+
+def _imprint_block(b: Block, size: float, height: float) -> bool:
+    """A copyright, licence or proceedings block in the lower half of page 1 (ACM, AAAI imprints)."""
+    return b.kind != "heading" and b.size < 0.95 * size and b.top > 0.5 * height \
+        and any(IMPRINT.search(ln.text) for ln in b.lines)
 
 
 def _merge_tables(blocks: list[Block]) -> list[Block]:
@@ -117,8 +124,11 @@ def build(pages: list[list[Line]], heights: list[float], widths: list[float], in
         kept = [ln for i, ln in enumerate(page) if (p, i) not in drop]
         blocks = group_blocks(kept)
         cells = table_cells(kept, widths[p])
+        line_width = body_line_width(kept, size)
         for b in blocks:
-            b.kind = classify(b, size, heights[p], cells)
+            b.kind = classify(b, size, heights[p], cells, line_width)
+        if p == 0:
+            blocks = [b for b in blocks if not _imprint_block(b, size, heights[0])]
         blocks = _merge_tables(blocks)
         asm.page(reading_order(blocks, gutter(kept, widths[p])))
     done = asm.finish()

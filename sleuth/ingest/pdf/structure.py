@@ -57,25 +57,30 @@ def heading_parts(text: str) -> tuple[str, int | None]:
     return text.strip(), None
 
 
-def classify(block: Block, body_size: float, page_height: float, cells: set[int]) -> str:
+def classify(block: Block, body_size: float, page_height: float, cells: set[int], line_width: float) -> str:
     """The block's kind; ``cells`` holds the ids of lines that share their baseline with a nearby
-    short line (table cells), which are never headings."""
+    short line (table cells), which are never headings; ``line_width`` is the page's usual width of a
+    body line (a heading's last line is shorter)."""
     first = block.lines[0].text.strip()
     text = block.text.strip()
     small = block.size < 0.92 * body_size
     if CAPTION.match(first):
         return "caption"
-    if not any(id(ln) in cells for ln in block.lines) and _is_heading(block, text, body_size):
-        return "heading"
+    if _is_heading(block, text, body_size):
+        title, depth = heading_parts(text)
+        known = title.lower().rstrip(".:") in _KNOWN or REFERENCES.match(title)
+        if known or not any(id(ln) in cells for ln in block.lines) and (
+                depth is not None or block.lines[-1].width < 0.85 * line_width):
+            return "heading"
     if small and block.top > 0.5 * page_height and (
             block.lines[0].sup_first or re.match(r"^[\d*∗†‡§¶]", first) or block.bottom > 0.86 * page_height):
         return "footnote"
-    if small and not _paragraph(block):
+    if small and not paragraph(block):
         return "table"
     return "body"
 
 
-def _paragraph(block: Block) -> bool:
+def paragraph(block: Block) -> bool:
     """Running text (in any size): several lines mostly as wide as the block, mostly words."""
     if len(block.lines) < 2 or block.words < 15:
         return False
@@ -85,8 +90,14 @@ def _paragraph(block: Block) -> bool:
     return wide >= 0.7 * (len(block.lines) - 1) and letters >= 0.6 * len(text.replace(" ", ""))
 
 
+def body_line_width(lines: list[Line], body_size: float) -> float:
+    """The median width of the page's body-size lines (a column's width, near enough)."""
+    widths = sorted(ln.width for ln in lines if abs(ln.size - body_size) < 0.1 * body_size)
+    return widths[len(widths) // 2] if widths else float("inf")
+
+
 def table_cells(lines: list[Line], page_width: float) -> set[int]:
-    """Ids of lines with a short neighbour on their baseline less than 3 ems away (table cells)."""
+    """Ids of short lines with a short neighbour on their baseline less than 6 ems away (table cells)."""
     out: set[int] = set()
     rows: list[list[Line]] = []
     for ln in sorted(lines, key=lambda x: x.top):
@@ -97,7 +108,7 @@ def table_cells(lines: list[Line], page_width: float) -> set[int]:
     for row in rows:
         row.sort(key=lambda x: x.x0)
         for a, b in zip(row, row[1:]):
-            if 0 <= b.x0 - a.x1 < 3 * a.size and max(a.width, b.width) < 0.25 * page_width:
+            if 0 <= b.x0 - a.x1 < 6 * a.size and max(a.width, b.width) < 0.25 * page_width:
                 out.update((id(a), id(b)))
     return out
 
@@ -247,9 +258,9 @@ class Assembler:
 
 
 def _levels(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Unnumbered headings smaller than the top-level ones are subsections (level 2)."""
-    top = [s["size"] for s in sections if s["numbered"] and s["level"] == 1]
-    biggest = max(top) if top else max((s["size"] for s in sections), default=0)
+    """Unnumbered headings smaller than the (median) numbered top-level ones are subsections (level 2)."""
+    top = sorted(s["size"] for s in sections if s["numbered"] and s["level"] == 1)
+    biggest = top[len(top) // 2] if top else max((s["size"] for s in sections), default=0)
     out = []
     for s in sections:
         level = s["level"] if s["numbered"] else (1 if s["size"] >= biggest - 0.3 else 2)
