@@ -20,6 +20,8 @@ from __future__ import annotations
 import statistics
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from sleuth.ingest.pdf.lines import Line
 
 _SENTENCE_END = (".", "!", "?", ":", ".”", ".\"", "?”", ".)")
@@ -104,25 +106,18 @@ def gutter(lines: list[Line], width: float) -> float | None:
     body = [ln for ln in lines if not ln.rotated and ln.width > 0.15 * width]
     if len(body) < 8:
         return None
-    best, best_x = None, None
-    lo, hi = int(width * 0.3), int(width * 0.7)
-    for x in range(lo, hi, 2):
-        crossing = sum(ln.x0 < x - 1 and ln.x1 > x + 1 for ln in body)
-        if best is None or crossing < best:
-            best, best_x = crossing, x
-    assert best is not None and best_x is not None
-    # The middle of the widest run of columns with that count.
-    xs = [x for x in range(lo, hi, 2) if sum(ln.x0 < x - 1 and ln.x1 > x + 1 for ln in body) == best]
-    runs: list[list[int]] = []
-    for x in xs:
-        if runs and x - runs[-1][-1] <= 2:
-            runs[-1].append(x)
-        else:
-            runs.append([x])
+    x0 = np.array([ln.x0 for ln in body])[:, None]
+    x1 = np.array([ln.x1 for ln in body])[:, None]
+    xs = np.arange(int(width * 0.3), int(width * 0.7), 2, dtype=np.float64)
+    crossing = ((x0 < xs - 1) & (x1 > xs + 1)).sum(axis=0)
+    best = int(crossing.min())
+    # The middle of the widest run of positions with that count.
+    at = np.flatnonzero(crossing == best)
+    runs = np.split(at, np.flatnonzero(np.diff(at) > 1) + 1)
     run = max(runs, key=len)
-    g = (run[0] + run[-1]) / 2
-    left = sum(ln.x1 <= g for ln in body)
-    right = sum(ln.x0 >= g for ln in body)
+    g = float((xs[run[0]] + xs[run[-1]]) / 2)
+    left = int((x1 <= g).sum())
+    right = int((x0 >= g).sum())
     if best > 0.5 * min(left, right) or left < 6 or right < 6:
         return None
     return g

@@ -28,6 +28,7 @@ import math
 import statistics
 import unicodedata
 from dataclasses import dataclass
+from typing import Any
 
 import pypdfium2.raw as pdfium_c
 
@@ -79,21 +80,25 @@ class Line:
 _Char = tuple[str, float, float, float, float, float, bool, bool]
 
 
-def page_lines(textpage: object, page_height: float, page_no: int) -> list[Line]:
-    """The lines of one page, in content-stream order of their first character."""
-    fragments = _fragments(textpage, page_height)
+def page_lines(textpage: Any, page_height: float, page_no: int) -> list[Line]:
+    """The lines of one page (a pypdfium2 ``PdfTextPage``), in content-stream order of their first character."""
     lines: list[list[_Char]] = []
+    boxes: list[list[float]] = []
     rotated: list[bool] = []
-    for frag, rot in fragments:
-        if lines and not rot and not rotated[-1] and _joins(lines[-1], frag):
+    for frag, rot in _fragments(getattr(textpage, "raw", textpage), page_height):
+        box = list(_box(frag))
+        if lines and not rot and not rotated[-1] and _joins(lines[-1], boxes[-1], frag, box):
             lines[-1] = _merge(lines[-1], frag)
+            last = boxes[-1]
+            boxes[-1] = [min(last[0], box[0]), min(last[1], box[1]), max(last[2], box[2]), max(last[3], box[3])]
         else:
             lines.append(frag)
+            boxes.append(box)
             rotated.append(rot)
     return [line for chars, rot in zip(lines, rotated) if (line := _line(chars, page_no, rot)) is not None]
 
 
-def _fragments(textpage: object, page_height: float) -> list[tuple[list[_Char], bool]]:
+def _fragments(textpage: Any, page_height: float) -> list[tuple[list[_Char], bool]]:
     n = pdfium_c.FPDFText_CountChars(textpage)
     if n <= 0:
         return []
@@ -101,66 +106,81 @@ def _fragments(textpage: object, page_height: float) -> list[tuple[list[_Char], 
     got = pdfium_c.FPDFText_GetText(textpage, 0, n, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)))
     text = buf.raw[: max(got - 1, 0) * 2].decode("utf-16-le", errors="replace")
     rect = pdfium_c.FS_RECTF()
+    rect_ref = ctypes.byref(rect)
     out: list[tuple[list[_Char], bool]] = []
     cur: list[_Char] = []
-    cur_rot = False
-    space = False
+    rot = bold = False
+    space = word_start = True
     get_box, get_size, get_weight, get_angle = (pdfium_c.FPDFText_GetLooseCharBox, pdfium_c.FPDFText_GetFontSize,
                                                 pdfium_c.FPDFText_GetFontWeight, pdfium_c.FPDFText_GetCharAngle)
+    last: _Char | None = None
+    size = last_height = 1.0
     for i, ch in enumerate(text):
-        if ch in "\r\n":
+        if ch == "\r" or ch == "\n":
             if cur:
-                out.append((cur, cur_rot))
+                out.append((cur, rot))
                 cur = []
-            space = False
+            space = word_start = True
             continue
-        if ch.isspace() or ch == "\x00":
-            space = True
+        if ch == " " or ch == "\x00" or ch.isspace():
+            space = word_start = True
             continue
-        get_box(textpage, i, rect)
-        size = get_size(textpage, i) or 1.0
-        angle = get_angle(textpage, i)
-        rot = 0.05 < (angle % math.pi) < math.pi - 0.05
-        x0, x1 = (rect.left, rect.right) if rect.left <= rect.right else (rect.right, rect.left)
-        top, bottom = page_height - max(rect.top, rect.bottom), page_height - min(rect.top, rect.bottom)
-        bold = get_weight(textpage, i) >= 600
-        c: _Char = (ch, x0, top, x1, bottom, size, bold, space)
+        get_box(textpage, i, rect_ref)
+        height = rect.top - rect.bottom
+        # A loose box is as tall as its font size: the size is asked again only when the height changes.
+        if word_start or abs(height - last_height) > 0.02 * abs(last_height):
+            size = get_size(textpage, i) or 1.0
+            last_height = height
+        was_rot = rot
+        # Weight and rotation are a font's and a text object's: reading them once a word is enough.
+        if word_start:
+            angle = get_angle(textpage, i) % math.pi
+            rot = 0.05 < angle < math.pi - 0.05
+            bold = get_weight(textpage, i) >= 600
+            word_start = False
+        x0, x1, t, b = rect.left, rect.right, rect.top, rect.bottom
+        if x0 > x1:
+            x0, x1 = x1, x0
+        if t < b:
+            t, b = b, t
+        c: _Char = (ch, x0, page_height - t, x1, page_height - b, size, bold, space)
         space = False
-        if cur and (rot != cur_rot or (not rot and _breaks(cur, c))):
-            out.append((cur, cur_rot))
+        if cur and (rot != was_rot or (not rot and last is not None and _breaks(last, c))):
+            out.append((cur, was_rot))
             cur = []
         cur.append(c)
-        cur_rot = rot
+        last = c
     if cur:
-        out.append((cur, cur_rot))
+        out.append((cur, rot))
     return out
 
 
-def _breaks(cur: list[_Char], c: _Char) -> bool:
-    """Whether character ``c`` starts a new fragment after ``cur``."""
-    last = cur[-1]
+def _breaks(last: _Char, c: _Char) -> bool:
+    """Whether character ``c`` starts a new fragment after ``last``."""
     if c[0] in _ACCENTS or c[0] == SOFT_HYPHEN:
         return False
-    size = max(last[5], c[5])
+    size = last[5] if last[5] > c[5] else c[5]
     gap = c[1] - last[3]
     # Inside one of PDFium's lines a stretched justified space can be wide; a gutter is not spaced.
     if gap > (3 * GAP_EM if c[7] else GAP_EM) * size or gap < -2 * size:
         return True
-    overlap = min(last[4], c[4]) - max(last[2], c[2])
-    return overlap < 0.3 * min(last[4] - last[2], c[4] - c[2])
+    overlap = (last[4] if last[4] < c[4] else c[4]) - (last[2] if last[2] > c[2] else c[2])
+    h1, h2 = last[4] - last[2], c[4] - c[2]
+    return overlap < 0.3 * (h1 if h1 < h2 else h2)
 
 
 def _box(chars: list[_Char]) -> tuple[float, float, float, float]:
-    return min(c[1] for c in chars), min(c[2] for c in chars), max(c[3] for c in chars), max(c[4] for c in chars)
+    xs0, tops, xs1, bottoms = zip(*(c[1:5] for c in chars))
+    return min(xs0), min(tops), max(xs1), max(bottoms)
 
 
-def _joins(line: list[_Char], frag: list[_Char]) -> bool:
-    lx0, ltop, lx1, lbottom = _box(line)
-    fx0, ftop, fx1, fbottom = _box(frag)
+def _joins(line: list[_Char], lbox: list[float], frag: list[_Char], fbox: list[float]) -> bool:
+    lx0, ltop, lx1, lbottom = lbox
+    fx0, ftop, fx1, fbottom = fbox
     overlap = min(lbottom, fbottom) - max(ltop, ftop)
     if overlap < 0.5 * min(lbottom - ltop, fbottom - ftop):
         return False
-    size = max(statistics.median(c[5] for c in line), statistics.median(c[5] for c in frag))
+    size = max(line[-1][5], frag[0][5])
     gap = fx0 - lx1
     return -0.5 * size <= gap <= GAP_EM * size
 
