@@ -9,6 +9,7 @@ from pathlib import Path
 from sleuth.errors import ConfigError, InputError
 from sleuth.ingest.base import FORMATS, Format, Item, Options, Rejected, Source, bad, format_for
 from sleuth.ingest.beir import CORPUS_FILE
+from sleuth.ingest.sources import Ledger, SourceSeen, Unchanged, tracked
 
 PathArg = str | os.PathLike[str]
 
@@ -22,7 +23,9 @@ def read_paths(
     text_field: str = "text",
     encoding: str = "utf-8",
     skip_bad: bool = False,
-) -> Iterator[Item]:
+    include_references: bool = False,
+    ledger: Ledger | None = None,
+) -> Iterator[Item | Unchanged | SourceSeen]:
     """Stream a Document, or a Rejected, for every input found under ``paths``.
 
     Directories are walked recursively in name order, skipping hidden entries, symlinked
@@ -31,9 +34,13 @@ def read_paths(
     one-file-one-document formats are paths relative to the argument they were found under (a
     file given directly: its name). Bad paths and options raise here, before anything is read;
     a bad file raises FormatError when reached, or is yielded as Rejected with ``skip_bad``.
+    ``include_references`` also indexes a PDF's reference list as text. With a ``ledger`` (a
+    collection's docstore) whole files go through :func:`sleuth.ingest.sources.tracked`: unchanged
+    ones are skipped before parsing (:class:`Unchanged`) and each read one is followed by a
+    :class:`SourceSeen` record.
     """
-    opts = Options(id_field, title_field, text_field, encoding, skip_bad)
-    return _read(sources(paths, fmt=fmt, opts=opts), opts)
+    opts = Options(id_field, title_field, text_field, encoding, skip_bad, include_references)
+    return _read(sources(paths, fmt=fmt, opts=opts), opts, ledger)
 
 
 def sources(paths: PathArg | Iterable[PathArg], *, fmt: str | None = None,
@@ -89,10 +96,13 @@ def _sources(roots: list[Path], forced: Format | None, opts: Options) -> Iterato
             yield forced or format_for(root), Source(root, root.name)  # type: ignore[misc]  # _check_root: known
 
 
-def _read(found: Iterator[tuple[Format, Source] | Rejected], opts: Options) -> Iterator[Item]:
+def _read(found: Iterator[tuple[Format, Source] | Rejected], opts: Options,
+          ledger: Ledger | None) -> Iterator[Item | Unchanged | SourceSeen]:
     for entry in found:
         if isinstance(entry, Rejected):
             yield entry
+        elif ledger is not None:
+            yield from tracked(*entry, opts, ledger)
         else:
             fmt, source = entry
             yield from fmt.read(source, opts)

@@ -17,14 +17,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sleuth.chunking import chunk_text
+from sleuth.chunking import chunk_document
 from sleuth.config import Settings
 from sleuth.errors import CollectionError, InputError
 from sleuth.index import lexical, vectors
 from sleuth.index.lexical import LexicalIndex
 from sleuth.index.vectors import DenseIndex, Encoder
 from sleuth.rerank.cross_encoder import CrossEncoder
+from sleuth.ingest.sources import SourceRecord, SourceSeen, Unchanged
 from sleuth.store.docstore import DocStore, content_hash
+from sleuth.store.papers import corrected
 from sleuth.store.lock import WriteLock
 from sleuth.store.meta import read_meta, write_meta, write_tuned
 from sleuth.text import Analyzer
@@ -102,21 +104,26 @@ class Searchable:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def search(self, query: str, k: int = 10, *, mode: str | None = None, snippets: bool = True) -> list[Hit]:
+    def search(self, query: str, k: int = 10, *, mode: str | None = None, snippets: bool = True,
+               where: Iterable[str] = ()) -> list[Hit]:
         """The ``k`` best documents for ``query``, each with its best passage and a highlighted snippet.
 
         ``mode`` names a pipeline (see :data:`sleuth.retrieve.PIPELINES`); default :attr:`default_mode`.
+        ``where`` holds metadata filters (``year>=2020``, ``author:Karpukhin``; see
+        :mod:`sleuth.retrieve.where`): only documents that pass them are ranked.
         """
         from sleuth.retrieve import get_pipeline  # pipelines import this module
 
         check_query(query)
         if k < 1:
             raise InputError(f"k must be at least 1, got {k}.", "Pass -k 10, for example.")
-        ranked = get_pipeline(mode or self.default_mode)(self, query, k)  # type: ignore[arg-type]
+        pipe = get_pipeline(mode or self.default_mode)
+        ranked = self.ranked(lambda depth: pipe(self, query, depth), k, where)  # type: ignore[arg-type]
         if not snippets:
             return [Hit(doc_id, float(score), rank) for rank, (doc_id, score, _) in enumerate(ranked)]
         # One look-up for all passages: a round trip each would dominate a remote store's latency.
         chunks = self.store.get_chunks([int(c) for _, _, c in ranked])
+        info = self.store.chunk_info(chunks) if hasattr(self.store, "chunk_info") else {}
         hits = []
         for rank, (doc_id, score, chunk_id) in enumerate(ranked):
             found = chunks.get(int(chunk_id))
@@ -124,8 +131,22 @@ class Searchable:
                 continue
             chunk, title = found
             text, marks = snippet(chunk.text, query, self.analyzer)
-            hits.append(Hit(doc_id, float(score), rank, chunk, title, text, marks))
+            ci = info.get(int(chunk_id))
+            extra = {} if ci is None else {"page": ci.page, "section": ci.section, "authors": ci.authors, "year": ci.year}
+            hits.append(Hit(doc_id, float(score), rank, chunk, title, text, marks, **extra))
         return hits
+
+    def ranked(self, run: Callable[[int], list[tuple[str, float, int]]], k: int,
+               where: Iterable[str] = ()) -> list[tuple[str, float, int]]:
+        """``run(k)``, or with ``where`` filters the first ``k`` results that pass them."""
+        from sleuth.retrieve.where import filtered, parse_where
+
+        conditions = parse_where(where)
+        if not conditions:
+            return run(k)
+        if not hasattr(self.store, "matching"):
+            raise InputError("Metadata filters (--where) need the embedded store.", "Drop --where, or search an embedded collection.")
+        return filtered(run, k, self.store.matching(conditions), self.store.count_documents())
 
 
 class Collection(Searchable):
@@ -227,12 +248,13 @@ class Collection(Searchable):
         self._writable()
         summary = IngestSummary()
         def commit() -> None:
-            self._commit(pending, summary, on_commit)
+            self._commit(pending, summary, on_commit, seen)
             if self.encoder is not None and self._unembedded() >= vectors.SEGMENT_ROWS:
                 vectors.flush(self.directory / VECTORS, self.store, self.encoder, on_embed)
 
         with WriteLock(self.directory):
             pending: dict[str, Document] = {}
+            seen: list[SourceRecord] = []  # recorded with (or after) the documents they gave
             try:
                 for item in items:
                     if isinstance(item, Document):
@@ -241,12 +263,16 @@ class Collection(Searchable):
                         pending[item.doc_id] = item
                         if len(pending) >= batch_size:
                             commit()
+                    elif isinstance(item, (Unchanged, SourceSeen)):
+                        seen.append(item.record)
+                        if isinstance(item, Unchanged):
+                            summary.skipped += len(item.record.doc_ids)
                     else:
                         summary.failed.append(Failure(item.source, item.line, item.reason))
                     if on_progress:
                         on_progress(1)
             finally:
-                self._commit(pending, summary, on_commit)
+                self._commit(pending, summary, on_commit, seen)
                 lexical.flush(self.directory / LEXICAL, self.store, self.analyzer)
             if self.encoder is not None:
                 vectors.flush(self.directory / VECTORS, self.store, self.encoder, on_embed)
@@ -259,13 +285,14 @@ class Collection(Searchable):
         return self.store.max_chunk_id() - int(read_manifest(self.directory / VECTORS)["covered"])
 
     def _commit(self, pending: dict[str, Document], summary: IngestSummary,
-                on_commit: Callable[[list[str]], None] | None) -> None:
-        if not pending:
+                on_commit: Callable[[list[str]], None] | None, sources: list[SourceRecord] | None = None) -> None:
+        if not pending and not sources:
             return
         known = self.store.hashes(pending)
         batch, replace = [], []
         s = self.settings
         for doc_id, doc in pending.items():
+            doc = corrected(doc, self.store.correction(doc_id))  # what a user set by hand wins
             digest = content_hash(doc)
             if known.get(doc_id) == digest:
                 summary.skipped += 1
@@ -281,10 +308,12 @@ class Collection(Searchable):
                 summary.added += 1
             summary.chunks += len(spans)
             batch.append((doc, digest, spans))
-        self.store.write_batch(batch, delete_first=replace)
-        if on_commit:
+        self.store.write_batch(batch, delete_first=replace, sources=sources or ())
+        if on_commit and pending:
             on_commit(list(pending))
         pending.clear()
+        if sources:
+            sources.clear()
 
     def delete(self, doc_ids: Iterable[str]) -> int:
         """Remove documents (and their chunks) by id; returns how many existed."""
@@ -382,7 +411,7 @@ class Collection(Searchable):
 
 def document_spans(doc: Document, settings: Settings) -> list[tuple[int, int]]:
     """The passages of ``doc`` as character spans; empty when it has neither text nor title."""
-    spans = chunk_text(doc.text, settings.chunker, settings.chunk_size, settings.chunk_overlap)
+    spans = chunk_document(doc.text, doc.metadata, settings.chunker, settings.chunk_size, settings.chunk_overlap)
     if not spans and doc.title.strip():
         spans = [(0, 0)]  # a title-only document: one empty passage, found through its title
     return spans

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from sleuth.errors import CollectionError
+from sleuth.store import papers
 from sleuth.types import Chunk, Document
 
 SCHEMA = """
@@ -72,6 +73,7 @@ class DocStore:
                 self.db.execute("PRAGMA journal_mode=WAL")
                 self.db.execute("PRAGMA synchronous=FULL")
                 self.db.executescript(SCHEMA)
+                papers.migrate(self.db)
             self.db.execute("PRAGMA foreign_keys=ON")
             self.db.execute("SELECT count(*) FROM documents").fetchone()
         except sqlite3.DatabaseError as exc:
@@ -194,12 +196,14 @@ class DocStore:
     # -- writes (callers hold the collection's write lock) -------------------------------------
 
     def write_batch(
-        self, docs: list[tuple[Document, str, list[tuple[int, int]]]], delete_first: Iterable[str] = ()
+        self, docs: list[tuple[Document, str, list[tuple[int, int]]]], delete_first: Iterable[str] = (),
+        sources: Iterable[papers.SourceRecord] = (),
     ) -> None:
-        """Delete ``delete_first`` doc ids, then insert each (document, hash, chunk spans); one transaction."""
+        """Delete ``delete_first`` doc ids, insert each (document, hash, chunk spans), record ``sources``:
+        one transaction."""
         now = time.time()
         try:
-            self._write_batch(docs, delete_first, now)
+            self._write_batch(docs, delete_first, now, list(sources))
         except sqlite3.OperationalError as exc:
             raise CollectionError(
                 f"Could not write to the docstore {self.path} ({exc}); nothing of this batch was stored.",
@@ -207,25 +211,62 @@ class DocStore:
             ) from None
 
     def _write_batch(self, docs: list[tuple[Document, str, list[tuple[int, int]]]], delete_first: Iterable[str],
-                     now: float) -> None:
+                     now: float, sources: list[papers.SourceRecord]) -> None:
         with self.db:
             for doc_id in delete_first:
                 self.db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
             for doc, digest, spans in docs:
                 cur = self.db.execute(
-                    "INSERT INTO documents (doc_id, title, text, source, metadata, hash, added) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO documents (doc_id, title, text, source, metadata, hash, added, authors, year) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (doc.doc_id, doc.title, doc.text, doc.source,
-                     json.dumps(doc.metadata, ensure_ascii=False, default=str), digest, now),
+                     json.dumps(doc.metadata, ensure_ascii=False, default=str), digest, now,
+                     *papers.document_fields(doc)),
                 )
                 self.db.executemany(
-                    "INSERT INTO chunks (doc, ord, start, end) VALUES (?, ?, ?, ?)",
-                    [(cur.lastrowid, i, a, b) for i, (a, b) in enumerate(spans)],
+                    "INSERT INTO chunks (doc, ord, start, end, page, section, page_breaks) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [(cur.lastrowid, i, a, b, *papers.chunk_fields(doc.metadata, a, b)) for i, (a, b) in enumerate(spans)],
                 )
+            papers.put_sources(self.db, sources)
 
     def delete(self, doc_ids: Iterable[str]) -> int:
+        ids = list(doc_ids)
         with self.db:
             n = 0
-            for doc_id in doc_ids:
+            for doc_id in ids:
                 n += self.db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,)).rowcount
+            papers.forget_documents(self.db, ids)
         return n
+
+    # -- papers (see sleuth.store.papers) ----------------------------------------------------------
+
+    def chunk_info(self, chunk_ids: Iterable[int]) -> dict[int, papers.ChunkInfo]:
+        """Page, section, authors and year of each chunk (empty for a collection not yet migrated)."""
+        return papers.chunk_info(self.db, chunk_ids)
+
+    def owner(self, doc_id: str) -> str | None:
+        return papers.owner(self.db, doc_id) if "sources" in self._tables() else None
+
+    def get_source(self, path: str) -> papers.SourceRecord | None:
+        return papers.get_source(self.db, path) if "sources" in self._tables() else None
+
+    def source_by_hash(self, sha256: str) -> papers.SourceRecord | None:
+        return papers.source_by_hash(self.db, sha256) if "sources" in self._tables() else None
+
+    def correction(self, doc_id: str) -> dict[str, object]:
+        return papers.get_correction(self.db, doc_id) if "corrections" in self._tables() else {}
+
+    def set_correction(self, doc_id: str, fields: dict[str, object]) -> None:
+        papers.put_correction(self.db, doc_id, fields)
+
+    def matching(self, conditions: list[object]) -> set[str]:
+        """Ids of the documents that pass ``--where`` conditions (:mod:`sleuth.retrieve.where`)."""
+        from sleuth.retrieve.where import matching_documents
+
+        if "year" not in papers.columns(self.db, "documents"):
+            raise CollectionError("This collection predates metadata filters and was opened read-only.",
+                                  "Run `sleuth index` on it once (an already indexed folder will do): it is upgraded in place.")
+        return matching_documents(self.db, conditions)  # type: ignore[arg-type]
+
+    def _tables(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}

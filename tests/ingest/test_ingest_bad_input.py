@@ -219,7 +219,7 @@ def test_pdf_without_text(tmp_path):
     writer.write(path)
     assert list(read_paths([path])) == [
         Rejected(str(path), None, "no extractable text (scanned? run OCR first)")
-    ]
+    ]  # reported (a scan is not malformed), never fatal
 
 
 # --- paths and options: raised before anything is read ------------------------------------------

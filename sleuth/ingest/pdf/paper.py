@@ -21,7 +21,8 @@ from sleuth.ingest.pdf.furniture import IMPRINT, furniture
 from sleuth.ingest.pdf.layout import Block, group_blocks, gutter, reading_order
 from sleuth.ingest.pdf.lines import Line
 from sleuth.ingest.pdf.references import parse_entry, split_entries
-from sleuth.ingest.pdf.structure import Assembler, body_line_width, classify, paragraph, table_cells
+from sleuth.ingest.pdf.structure import (Assembler, body_line_width, classify, demote_table_headings, paragraph,
+                                         table_cells)
 
 _ABSTRACT = re.compile(r"^(?:a\s?bstract|summary)\b[.:—\-\s]*", re.I)
 _KEYWORDS = re.compile(r"\s*(?:CCS Concepts|Keywords|Key words|Index Terms|Additional Key Words|ACM Reference Format)\b",
@@ -129,8 +130,9 @@ def build(pages: list[list[Line]], heights: list[float], widths: list[float], in
             b.kind = classify(b, size, heights[p], cells, line_width)
         if p == 0:
             blocks = [b for b in blocks if not _imprint_block(b, size, heights[0])]
-        blocks = _merge_tables(blocks)
-        asm.page(reading_order(blocks, gutter(kept, widths[p])))
+        ordered = reading_order(blocks, gutter(kept, widths[p]))
+        demote_table_headings(ordered, size)
+        asm.page(_merge_tables(ordered))
     done = asm.finish()
 
     md["page_count"] = len(pages)

@@ -5,15 +5,17 @@ and weight, repairs broken cross-reference tables itself, and reads pages severa
 pypdf or pdfminer.six. Pages are loaded, turned into lines and closed one at a time, so a 1,000-page
 PDF never holds more than one page's characters in memory.
 
-Bad input: a PDF that needs a password (an empty user password is tried, as viewers do), one that is
-not a PDF or is damaged beyond repair, and one without any text layer (scanned: run OCR first) are
-rejected with a message saying so. Pages without text in an otherwise good PDF are listed in
-``metadata["warnings"]``, as is a title that had to come from the file name.
+Bad input: a PDF that needs a password (an empty user password is tried, as viewers do) and one that
+is not a PDF or is damaged beyond repair (PDFium rebuilds broken cross-reference tables itself) are
+rejected with a message saying so; one without any text layer (scanned: run OCR first) or without
+pages is reported as empty. Pages without text or that cannot be loaded, in an otherwise good PDF,
+are listed in ``metadata["warnings"]``, as is a title that had to come from the file name.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -28,19 +30,13 @@ _OCR = "run OCR on it first (e.g. ocrmypdf in.pdf out.pdf), then index the resul
 
 def read_pdf(source: Source, opts: Options) -> Iterator[Item]:
     path = source.path
-    try:
-        doc = pdfium.PdfDocument(str(path), password="")
-    except pdfium.PdfiumError as exc:
-        if pdfium_c.FPDF_GetLastError() == pdfium_c.FPDF_ERR_PASSWORD:
-            yield bad(opts, path, None, "is encrypted with a password", "decrypt it first (e.g. qpdf --decrypt --password=... in.pdf out.pdf)")
-        else:
-            yield bad(opts, path, None, f"could not parse PDF ({exc})", "check that it opens in a PDF viewer; re-save or repair it (e.g. qpdf in.pdf out.pdf)")
-        return
-    except OSError as exc:
-        yield bad(opts, path, None, f"cannot read: {exc.strerror or exc}", "check that it exists and is readable")
+    doc, failure = _open(path)
+    if doc is None:
+        # Reported outside the except block, so that no PDFium traceback is chained to the error.
+        yield bad(opts, path, None, *failure)
         return
     try:
-        pages, heights, widths = _pages(doc)
+        pages, heights, widths, broken = _pages(doc)
         info = doc.get_metadata_dict(skip_empty=True)
     finally:
         doc.close()
@@ -49,7 +45,8 @@ def read_pdf(source: Source, opts: Options) -> Iterator[Item]:
         return
     blank = [i + 1 for i, page in enumerate(pages) if not page]
     if len(blank) == len(pages):
-        yield bad(opts, path, None, f"has no text layer on any of its {len(pages)} page(s) (scanned?)", _OCR)
+        what = "no page could be read" if len(broken) == len(pages) else "no extractable text (scanned? run OCR first)"
+        yield empty(path, None, what)
         return
     paper = build(pages, heights, widths, info, path.name, include_references=opts.include_references)
     if not paper.text.strip():
@@ -57,8 +54,10 @@ def read_pdf(source: Source, opts: Options) -> Iterator[Item]:
         return
     md = paper.metadata
     warnings = []
-    if blank:
-        warnings.append(f"{len(blank)} page(s) have no text layer (scanned?): {_ranges(blank)}; {_OCR}")
+    if broken:
+        warnings.append(f"{len(broken)} page(s) could not be read (damaged): {_ranges(broken)}")
+    if scanned := [p for p in blank if p not in broken]:
+        warnings.append(f"{len(scanned)} page(s) have no text layer (scanned?): {_ranges(scanned)}; {_OCR}")
     if md.get("title_source") == "file name":
         warnings.append("no title found on page 1 or in the PDF's information: the file name is used; "
                         "correct it with `sleuth meta DOC --title ...`")
@@ -67,10 +66,34 @@ def read_pdf(source: Source, opts: Options) -> Iterator[Item]:
     yield Document(doc_id=source.rel, text=paper.text, title=paper.title, source=str(path), metadata=md)
 
 
-def _pages(doc: pdfium.PdfDocument) -> tuple[list[list[Line]], list[float], list[float]]:
-    pages, heights, widths = [], [], []
+def _open(path: Path) -> tuple[pdfium.PdfDocument | None, tuple[str, str]]:
+    try:
+        return pdfium.PdfDocument(str(path), password=""), ("", "")
+    except pdfium.PdfiumError as exc:
+        if pdfium_c.FPDF_GetLastError() == pdfium_c.FPDF_ERR_PASSWORD:
+            return None, ("could not parse PDF: encrypted with a password",
+                          "decrypt it first (e.g. qpdf --decrypt --password=... in.pdf out.pdf)")
+        return None, (f"could not parse PDF: {exc}",
+                      "check that it opens in a PDF viewer; re-save or repair it (e.g. qpdf in.pdf out.pdf)")
+    except OSError as exc:
+        return None, (f"cannot read: {exc.strerror or exc}", "check that it exists and is readable")
+
+
+def _pages(doc: pdfium.PdfDocument) -> tuple[list[list[Line]], list[float], list[float], list[int]]:
+    """Lines, heights and widths of every page, and the (1-based) pages PDFium could not load."""
+    pages: list[list[Line]] = []
+    heights: list[float] = []
+    widths: list[float] = []
+    broken: list[int] = []
     for i in range(len(doc)):
-        page = doc[i]
+        try:
+            page = doc[i]
+        except pdfium.PdfiumError:
+            broken.append(i + 1)
+            pages.append([])
+            heights.append(heights[-1] if heights else 792.0)
+            widths.append(widths[-1] if widths else 612.0)
+            continue
         try:
             width, height = page.get_size()
             textpage = page.get_textpage()
@@ -82,7 +105,7 @@ def _pages(doc: pdfium.PdfDocument) -> tuple[list[list[Line]], list[float], list
             page.close()
         heights.append(height)
         widths.append(width)
-    return pages, heights, widths
+    return pages, heights, widths, broken
 
 
 def _ranges(numbers: list[int]) -> str:

@@ -68,7 +68,7 @@ def classify(block: Block, body_size: float, page_height: float, cells: set[int]
         return "caption"
     if _is_heading(block, text, body_size):
         title, depth = heading_parts(text)
-        known = title.lower().rstrip(".:") in _KNOWN or REFERENCES.match(title)
+        known = _known(title)
         if known or not any(id(ln) in cells for ln in block.lines) and (
                 depth is not None or block.lines[-1].width < 0.85 * line_width):
             return "heading"
@@ -113,6 +113,10 @@ def table_cells(lines: list[Line], page_width: float) -> set[int]:
     return out
 
 
+def _known(title: str) -> bool:
+    return title.lower().rstrip(".:") in _KNOWN or bool(REFERENCES.match(title))
+
+
 def _is_heading(block: Block, text: str, body_size: float) -> bool:
     if len(block.lines) > 3 or len(text) > 120 or len(text.split()) > 16 or sum(ch.isalpha() for ch in text) < 3:
         return False
@@ -129,6 +133,18 @@ def _is_heading(block: Block, text: str, body_size: float) -> bool:
     if depth is not None:
         return (styled or len(block.lines) == 1) and title[:1].isupper() and not re.search(r"\d\s*[=<>%]", title)
     return styled and title[:1].isupper()
+
+
+def demote_table_headings(blocks: list[Block], body_size: float) -> None:
+    """An unnumbered body-size "heading" followed on its page by table text is a table's header cell."""
+    following = ""
+    for b in reversed(blocks):
+        if b.kind == "heading" and following == "table" and b.size < 1.1 * body_size:
+            title, depth = heading_parts(b.text)
+            if depth is None and not _known(title):
+                b.kind = "table"
+        if b.kind in ("heading", "table", "body"):
+            following = b.kind
 
 
 def reflow(lines: list[Line], vocab: Vocabulary) -> str:
@@ -172,47 +188,63 @@ class Assembler:
         self.blocks: list[dict[str, Any]] = []
         self.references: list[Line] = []
         self.in_references = False
+        self.page_no = -1
+        self.page_open = False
 
-    def _emit(self, text: str, *, join: bool = False) -> int:
-        """Append ``text`` as a new paragraph (or, with ``join``, to the open one); returns its start."""
+    def _emit(self, text: str, *, join: bool = False, page: int | None = None) -> int:
+        """Append ``text`` as a new paragraph (or, with ``join``, to the open one); returns its start.
+
+        ``page``: the page the text comes from (the first text of the current page fixes its offset).
+        """
         if join and self.parts:
             last = self.parts[-1]
             if ends_hyphenated(last):
                 joined = join_hyphenated(last, text, self.vocab)
                 self.pos += len(joined) - len(last)
                 self.parts[-1] = joined
-                return self.pos - len(text)
+                start = self.pos - len(text)
+                self._mark_page(start, page)
+                return start
             text = " " + text
         elif self.parts:
             text = "\n\n" + text
         self.parts.append(text)
         start = self.pos + (len(text) - len(text.lstrip()))
         self.pos += len(text)
+        self._mark_page(start, page)
         return start
+
+    def _mark_page(self, start: int, page: int | None) -> None:
+        if self.page_open and page == self.page_no:
+            self.page_offsets[-1] = start
+            self.page_open = False
 
     def _flush(self) -> None:
         for b in self.pending:
             body = table_text(b.lines) if b.kind == "table" else reflow(b.lines, self.vocab)
             if body:
-                start = self._emit(body)
+                start = self._emit(body, page=b.page)
                 self.blocks.append({"kind": b.kind, "start": start, "end": self.pos})
         self.pending.clear()
 
     def page(self, blocks: list[Block]) -> None:
-        self.page_offsets.append(self.pos + (1 if self.open else 2 if self.parts else 0))
+        """Add one page's blocks, in reading order."""
+        if self.page_open:  # the previous page gave no text: it starts where the next one does
+            self.page_offsets[-1] = self.pos
+        self.page_no = blocks[0].page if blocks else self.page_no + 1
+        self.page_offsets.append(self.pos)
+        self.page_open = True
         for b in blocks:
             if b.kind == "heading":
                 self._heading(b)
             elif self.in_references:
                 self.references.extend(b.lines)
                 if self.include_references:
-                    self._emit(reflow(b.lines, self.vocab))
+                    self._emit(reflow(b.lines, self.vocab), page=b.page)
             elif b.kind == "body":
                 self._body(b)
             else:
                 self.pending.append(b)
-        if self.page_offsets[-1] > self.pos:
-            self.page_offsets[-1] = self.pos
 
     def _heading(self, b: Block) -> None:
         text = reflow(b.lines, self.vocab)
@@ -223,7 +255,7 @@ class Assembler:
             return
         self.open = False
         self._flush()
-        start = self._emit(text)
+        start = self._emit(text, page=b.page)
         self.blocks.append({"kind": "heading", "start": start, "end": self.pos})
         self._close_section(start)
         self.in_references = bool(REFERENCES.match(title.rstrip(".:")))
@@ -236,11 +268,11 @@ class Assembler:
         if not text:
             return
         if self.open and self.parts:
-            self._emit(text, join=True)
+            self._emit(text, join=True, page=b.page)
         else:
             self.open = False
             self._flush()
-            self._emit(text)
+            self._emit(text, page=b.page)
         self.open = not text.endswith(_ENDS)
         if not self.open:
             self._flush()
@@ -250,6 +282,8 @@ class Assembler:
             self.sections[-1]["end"] = at
 
     def finish(self) -> Assembled:
+        if self.page_open:
+            self.page_offsets[-1] = self.pos
         self.open = False
         self._flush()
         self._close_section(self.pos)
