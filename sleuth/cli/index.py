@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 
@@ -25,7 +26,10 @@ from sleuth.store.collection import IngestSummary
 @click.option("--title-field", default="title", show_default=True, help="JSONL: field holding the title.")
 @click.option("--text-field", default="text", show_default=True, help="JSONL: field holding the text.")
 @click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the input files.")
-@click.option("--skip-bad", is_flag=True, help="Record malformed records in the summary and go on, instead of stopping.")
+@click.option("--skip-bad", is_flag=True, hidden=True, help="Record malformed files and records and go on (the default now).")
+@click.option("--strict", is_flag=True, help="Stop at the first malformed file or record, instead of listing it and going on.")
+@click.option("--with-references", "with_references", is_flag=True,
+              help="PDF: index the reference list as text too (it is always parsed into the metadata).")
 @click.option("--chunker", type=click.Choice(CHUNKERS.names()), default=None, help="New collections only: how to cut passages [sentence].")
 @click.option("--chunk-size", type=int, default=None, help="New collections only: passage length in words [200].")
 @click.option("--chunk-overlap", type=int, default=None, help="New collections only: overlap in words [0].")
@@ -37,13 +41,19 @@ from sleuth.store.collection import IngestSummary
 @json_option
 @friendly_errors
 def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_field: str, title_field: str,
-          text_field: str, encoding: str, skip_bad: bool, chunker: str | None, chunk_size: int | None,
-          chunk_overlap: int | None, no_progress: bool, ray: bool, ray_workers: int, as_json: bool) -> None:
-    """Index files into a collection (created if needed).
+          text_field: str, encoding: str, skip_bad: bool, strict: bool, with_references: bool, chunker: str | None,
+          chunk_size: int | None, chunk_overlap: int | None, no_progress: bool, ray: bool, ray_workers: int,
+          as_json: bool) -> None:
+    """Index files into a collection (created if needed): PDFs, .bib (Zotero/Better BibTeX, with linked
+    PDFs), Markdown, text, JSONL or a BEIR folder.
 
-    Re-running is safe and cheap: unchanged documents are skipped (content hash), changed ones
-    re-indexed. An interrupted run keeps what it committed; run it again to finish.
+    Re-running is safe and cheap: an unchanged file is skipped before it is read (size, mtime and
+    sha256 recorded per file), changed ones re-indexed, and the same file in two places is one
+    document. A malformed file or record is listed in the summary and the rest is indexed (exit
+    status 1); --strict stops at the first. An interrupted run keeps what it committed; run it again
+    to finish.
     """
+    skip_bad = skip_bad or not strict
     where = target(collection)
     chosen = {k: v for k, v in (("chunker", chunker), ("chunk_size", chunk_size), ("chunk_overlap", chunk_overlap)) if v is not None}
     settings = None
@@ -54,7 +64,7 @@ def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_
                 base = existing.settings
         settings = base.replace(**chosen)
     read_options = dict(fmt=fmt, id_field=id_field, title_field=title_field, text_field=text_field, encoding=encoding,
-                        skip_bad=skip_bad)
+                        skip_bad=skip_bad, include_references=with_references)
     # Both check the paths before a collection is created.
     session: AbstractContextManager[None] = nullcontext()
     if ray:
@@ -80,15 +90,24 @@ def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_
 
                 summary = ray_ingest(work, col, workers=ray_workers, on_progress=lambda n: bar.advance(task, n))
             else:
+                if hasattr(col.store, "get_source"):  # the embedded store records sources: skip unchanged files
+                    items = read_paths(list(paths), **read_options, ledger=col.store)
                 summary = col.ingest(items, on_progress=lambda n: bar.advance(task, n), on_embed=embedded)
         total = {"documents": col.store.count_documents(), "chunks": col.store.count_chunks()}
     if as_json:
         print_json({**summary.to_dict(), "collection": where.label, "total": total})
-        return
-    _print_summary(summary, where.label, total)
-    if not (summary.added or summary.updated or summary.skipped or summary.failed):
-        err.print("No documents were found in the given paths. Supported: a BEIR folder (corpus.jsonl), "
-                  ".jsonl/.ndjson, .md/.markdown, .txt and .pdf files; or pass --format.")
+    else:
+        _print_summary(summary, where.label, total)
+        if not (summary.added or summary.updated or summary.skipped or summary.failed):
+            err.print("No documents were found in the given paths. Supported: a BEIR folder (corpus.jsonl), "
+                      ".jsonl/.ndjson, .md/.markdown, .txt, .pdf and .bib files; or pass --format.")
+    if _malformed(summary):
+        sys.exit(1)
+
+
+def _malformed(s: IngestSummary) -> bool:
+    """Failures other than empty inputs (reported, but nothing was wrong with them)."""
+    return any(not f.empty for f in s.failed)
 
 
 def _print_summary(s: IngestSummary, directory: str, total: dict[str, int]) -> None:

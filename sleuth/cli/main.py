@@ -8,7 +8,7 @@ import click
 
 from sleuth import __version__
 from sleuth.cli import eval as eval_cmd
-from sleuth.cli import answers, ask, doctor, index, manage, search, serve, synth, tune
+from sleuth.cli import answers, ask, cite, doctor, index, manage, meta, search, serve, show, synth, tune
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -35,6 +35,9 @@ cli.add_command(eval_cmd.eval_)
 cli.add_command(manage.stats)
 cli.add_command(manage.rm)
 cli.add_command(manage.ls)
+cli.add_command(show.show)
+cli.add_command(meta.meta)
+cli.add_command(cite.cite)
 cli.add_command(manage.settings)
 cli.add_command(doctor.doctor)
 cli.add_command(serve.serve)

@@ -1,7 +1,8 @@
 """Where an offset of a structured document falls: its page and its section (``Document.metadata``).
 
 The layout (shared by every reader that knows structure): ``page_offsets`` lists where page i+1 starts
-in ``Document.text``; ``sections`` lists ``{"title", "start", "end", "level"}`` in reading order.
+in ``Document.text``; ``sections`` lists ``{"title", "start", "end", "level"}`` in reading order (and
+``"number"`` when the heading is numbered).
 """
 
 from __future__ import annotations
@@ -19,13 +20,26 @@ def page_at(metadata: Mapping[str, Any], offset: int) -> int | None:
     return max(1, bisect.bisect_right(offsets, offset))
 
 
-def section_at(metadata: Mapping[str, Any], offset: int) -> str | None:
-    """The title of the innermost section holding ``offset`` (``start <= offset < end``), or None."""
+def _section(metadata: Mapping[str, Any], offset: int) -> Mapping[str, Any] | None:
     found = None
     for s in metadata.get("sections") or []:
         if s["start"] <= offset < s["end"] and (found is None or s.get("level", 1) >= found.get("level", 1)):
             found = s
-    return found["title"] if found else None
+    return found
+
+
+def section_at(metadata: Mapping[str, Any], offset: int) -> str | None:
+    """The title of the innermost section holding ``offset`` (``start <= offset < end``), or None."""
+    s = _section(metadata, offset)
+    return s["title"] if s else None
+
+
+def section_label_at(metadata: Mapping[str, Any], offset: int) -> str | None:
+    """The section as printed: its number, when it has one, and title ("5 Experiments")."""
+    s = _section(metadata, offset)
+    if s is None:
+        return None
+    return f"{s['number']} {s['title']}" if s.get("number") else s["title"]
 
 
 def page_breaks(metadata: Mapping[str, Any], start: int, end: int) -> list[tuple[int, int]]:

@@ -9,6 +9,7 @@ k best documents that pass are exactly those an unfiltered ranking would list fi
 
 from __future__ import annotations
 
+import difflib
 import re
 import sqlite3
 from collections.abc import Callable, Iterable
@@ -54,7 +55,9 @@ def parse_where(exprs: Iterable[str]) -> list[Condition]:
                 raise InputError(f"The filter {expr!r} uses {op!r} on {field}, which is text.",
                                  f"Use {field}:WORDS (contains, any case).")
         else:
-            raise InputError(f"Unknown filter field {field!r} in {expr!r}.", f"Filter on {HELP}.")
+            close = difflib.get_close_matches(field, [*_NUMERIC, *_TEXT], n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
+            raise InputError(f"Unknown filter field {field!r} in {expr!r}.{hint}", f"Filter on {HELP}.")
         out.append(Condition(field, op, value))
     return out
 

@@ -28,16 +28,21 @@ class CollectionState:
         self.asker = Asker(self.col, generator)
         self.generation = 0
 
-    def search(self, query: str, k: int, mode: str | None) -> tuple[str, list[Any]]:
+    def search(self, query: str, k: int, mode: str | None, where: tuple[str, ...] = ()) -> tuple[str, list[Any]]:
         col = self.col
         mode = mode or col.default_mode
-        return mode, col.search(query, k, mode=mode)
+        return mode, col.search(query, k, mode=mode, where=where)
 
-    def ask(self, question: str, k: int, on_token: Any = None) -> Answer:
+    def ask(self, question: str, k: int, on_token: Any = None, where: tuple[str, ...] = ()) -> Answer:
         with self._ask:
             asker = self.asker
-            asker.options = replace(asker.options, k=k) if asker.options.k != k else asker.options
-            return asker.ask(question, on_token=on_token)
+            # A filtered question is answered afresh: the memory holds unfiltered answers.
+            wanted = replace(asker.options, k=k, where=where, memory=asker.options.memory and not where)
+            saved, asker.options = asker.options, wanted
+            try:
+                return asker.ask(question, on_token=on_token)
+            finally:
+                asker.options = replace(saved, k=k)
 
     def document(self, doc_id: str) -> Any:
         return self.col.store.get_document(doc_id)

@@ -51,6 +51,8 @@ class Failure:
     source: str
     line: int | None
     reason: str
+    empty: bool = False
+    """An empty input: reported, but nothing was wrong with it."""
 
 
 @dataclass
@@ -268,7 +270,7 @@ class Collection(Searchable):
                         if isinstance(item, Unchanged):
                             summary.skipped += len(item.record.doc_ids)
                     else:
-                        summary.failed.append(Failure(item.source, item.line, item.reason))
+                        summary.failed.append(Failure(item.source, item.line, item.reason, getattr(item, "empty", False)))
                     if on_progress:
                         on_progress(1)
             finally:

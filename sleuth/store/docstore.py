@@ -244,6 +244,12 @@ class DocStore:
         """Page, section, authors and year of each chunk (empty for a collection not yet migrated)."""
         return papers.chunk_info(self.db, chunk_ids)
 
+    def document_chunks(self, doc_id: str) -> list[dict[str, object]]:
+        return papers.document_chunks(self.db, doc_id)
+
+    def list_entries(self, limit: int = 100, offset: int = 0) -> list[dict[str, object]]:
+        return papers.list_entries(self.db, limit, offset)
+
     def owner(self, doc_id: str) -> str | None:
         return papers.owner(self.db, doc_id) if "sources" in self._tables() else None
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sleuth.ingest.sources import SourceRecord
-from sleuth.ingest.structure import page_at, page_breaks, section_at
+from sleuth.ingest.structure import page_at, page_breaks, section_label_at
 from sleuth.types import Document
 
 TABLES = """
@@ -93,8 +93,8 @@ def document_fields(doc: Document) -> tuple[str, int | None]:
 
 
 def chunk_fields(md: dict[str, Any], start: int, end: int) -> tuple[int | None, str, str]:
-    """(page, section, page_breaks JSON) of the passage ``[start, end)``."""
-    return page_at(md, start), section_at(md, start) or "", json.dumps(page_breaks(md, start, end))
+    """(page, section label, page_breaks JSON) of the passage ``[start, end)``."""
+    return page_at(md, start), section_label_at(md, start) or "", json.dumps(page_breaks(md, start, end))
 
 
 @dataclass(frozen=True)
@@ -126,6 +126,31 @@ def chunk_info(db: sqlite3.Connection, chunk_ids: Iterable[int]) -> dict[int, Ch
         for cid, page, section, breaks, authors, year in db.execute(q, part):
             out[cid] = ChunkInfo(page, section or "", tuple(tuple(b) for b in json.loads(breaks or "[]")),
                                  tuple(json.loads(authors or "[]")), year)
+    return out
+
+
+def document_chunks(db: sqlite3.Connection, doc_id: str) -> list[dict[str, Any]]:
+    """The passages of one document in order: chunk id, span, page, section."""
+    has = "page" in columns(db, "chunks")
+    cols = "c.ord, c.start, c.end" + (", c.page, c.section" if has else ", NULL, ''")
+    rows = db.execute(f"SELECT {cols} FROM chunks c JOIN documents d ON d.id = c.doc WHERE d.doc_id = ? ORDER BY c.ord",
+                      (doc_id,)).fetchall()
+    return [{"chunk_id": f"{doc_id}#{o}", "start": a, "end": b, "page": p, "section": sec or None}
+            for o, a, b, p, sec in rows]
+
+
+LISTED = ("doc_id", "source", "title", "authors", "year", "arxiv_id", "doi")
+
+
+def list_entries(db: sqlite3.Connection, limit: int, offset: int) -> list[dict[str, Any]]:
+    """Documents in insertion order with their paper metadata (the fields of ``LISTED``)."""
+    rows = db.execute("SELECT doc_id, source, title, metadata FROM documents ORDER BY id LIMIT ? OFFSET ?",
+                      (limit, offset)).fetchall()
+    out = []
+    for doc_id, source, title, md_json in rows:
+        md = json.loads(md_json)
+        out.append({"doc_id": doc_id, "source": source, "title": title, "authors": list(md.get("authors") or []),
+                    "year": _year(md), "arxiv_id": md.get("arxiv_id") or None, "doi": md.get("doi") or None})
     return out
 
 
@@ -181,8 +206,29 @@ def put_correction(db: sqlite3.Connection, doc_id: str, fields: dict[str, Any]) 
 
 
 def corrected(doc: Document, fields: dict[str, Any]) -> Document:
-    """``doc`` with the hand-set fields applied: ``title`` to the title, the rest to the metadata."""
+    """``doc`` with the hand-set fields applied: ``title`` to the title, the rest to the metadata.
+
+    What they replace is kept under ``metadata["extracted"]``, so that :func:`uncorrected` can undo it.
+    """
     if not fields:
         return doc
-    md = {**doc.metadata, **{k: v for k, v in fields.items() if k != "title"}, "corrected": sorted(fields)}
+    extracted = dict(doc.metadata.get("extracted") or {})
+    for k in fields:
+        extracted.setdefault(k, doc.title if k == "title" else doc.metadata.get(k))
+    md = {**doc.metadata, **{k: v for k, v in fields.items() if k != "title"}, "corrected": sorted(fields),
+          "extracted": extracted}
     return Document(doc.doc_id, doc.text, fields.get("title", doc.title), doc.source, md)
+
+
+def uncorrected(doc: Document) -> Document:
+    """``doc`` as it was extracted, before any correction (see :func:`corrected`)."""
+    extracted = doc.metadata.get("extracted") or {}
+    md = {k: v for k, v in doc.metadata.items() if k not in ("corrected", "extracted")}
+    for k, v in extracted.items():
+        if k == "title":
+            continue
+        if v is None:
+            md.pop(k, None)
+        else:
+            md[k] = v
+    return Document(doc.doc_id, doc.text, extracted.get("title", doc.title), doc.source, md)

@@ -10,4 +10,18 @@
     paper.py       the pipeline over those; reader.py registers the ``pdf`` format
 """
 
-from sleuth.ingest.pdf import reader  # noqa: F401 - registers the format
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from sleuth.ingest.base import FORMATS, Format, Item, Options, Source
+
+
+def read_pdf(source: Source, opts: Options) -> Iterator[Item]:
+    """The ``pdf`` reader (:func:`.reader.read_pdf`), imported on first use: PDFium loads only for PDFs."""
+    from sleuth.ingest.pdf.reader import read_pdf as read
+
+    return read(source, opts)
+
+
+FORMATS.add("pdf", Format("pdf", read_pdf, extensions=(".pdf",)))

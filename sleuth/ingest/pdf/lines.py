@@ -248,14 +248,19 @@ def _small_caps_split(chars: list[_Char], i: int) -> bool:
 def _word_max_sizes(chars: list[_Char]) -> list[float]:
     """For each character, the largest size of an upper-case letter in its word (0 if none)."""
     out = [0.0] * len(chars)
+    words: list[tuple[int, int, float, bool]] = []
     start = 0
     for i in range(len(chars) + 1):
         if i == len(chars) or (i > start and chars[i][7]):
             biggest = max((c[5] for c in chars[start:i] if c[0].isupper()), default=0.0)
-            small_caps = biggest and any(c[0].isupper() and c[5] < biggest * SUP_RATIO for c in chars[start:i])
-            for j in range(start, i):
-                out[j] = biggest if small_caps else 0.0
+            small_caps = bool(biggest) and any(c[0].isupper() and c[5] < biggest * SUP_RATIO for c in chars[start:i])
+            words.append((start, i, biggest, small_caps))
             start = i
+    # A line set in small capitals: its all-small words ("AND") are lower-case words too.
+    line_caps = max((w[2] for w in words if w[3]), default=0.0)
+    for a, b, biggest, small_caps in words:
+        for j in range(a, b):
+            out[j] = biggest if small_caps else line_caps
     return out
 
 

@@ -20,7 +20,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
 
-from sleuth.ingest.base import FORMATS, Format, Item, Options, Source, bad, empty
+from sleuth.ingest.base import Item, Options, Source, bad, empty
 from sleuth.ingest.pdf.lines import Line, page_lines
 from sleuth.ingest.pdf.paper import build
 from sleuth.types import Document
@@ -120,5 +120,3 @@ def _ranges(numbers: list[int]) -> str:
             start = prev = n
     return ", ".join(out)
 
-
-FORMATS.add("pdf", Format("pdf", read_pdf, extensions=(".pdf",)))

@@ -50,11 +50,17 @@ class Assembled:
 
 def heading_parts(text: str) -> tuple[str, int | None]:
     """A heading's title without its number, and its numbering depth (None when unnumbered)."""
+    number, title = heading_number(text)
+    return title, (number.count(".") + 1 if number else None)
+
+
+def heading_number(text: str) -> tuple[str, str]:
+    """("3.2", "Results") for "3.2 Results"; ("", text) for an unnumbered heading."""
     m = NUMBERED.match(text)
     if m and (m.group(1) or m.group(2) or text[:1] in "IVX"):
-        number = m.group(1) or m.group(2) or ""
-        return m.group(3).strip(), number.count(".") + 1
-    return text.strip(), None
+        number = m.group(1) or m.group(2) or text.split()[0].rstrip(".")
+        return number, m.group(3).strip()
+    return "", text.strip()
 
 
 def classify(block: Block, body_size: float, page_height: float, cells: set[int], line_width: float) -> str:
@@ -261,7 +267,7 @@ class Assembler:
         self.in_references = bool(REFERENCES.match(title.rstrip(".:")))
         level = depth if depth is not None else 1
         self.sections.append({"title": title.rstrip(".:").strip(), "start": start, "end": None, "level": level,
-                              "numbered": depth is not None, "size": round(b.size, 1)})
+                              "number": heading_number(text)[0], "size": round(b.size, 1)})
 
     def _body(self, b: Block) -> None:
         text = reflow(b.lines, self.vocab)
@@ -293,10 +299,13 @@ class Assembler:
 
 def _levels(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Unnumbered headings smaller than the (median) numbered top-level ones are subsections (level 2)."""
-    top = sorted(s["size"] for s in sections if s["numbered"] and s["level"] == 1)
+    top = sorted(s["size"] for s in sections if s["number"] and s["level"] == 1)
     biggest = top[len(top) // 2] if top else max((s["size"] for s in sections), default=0)
     out = []
     for s in sections:
-        level = s["level"] if s["numbered"] else (1 if s["size"] >= biggest - 0.3 else 2)
-        out.append({"title": s["title"], "start": s["start"], "end": s["end"], "level": level})
+        level = s["level"] if s["number"] else (1 if s["size"] >= biggest - 0.3 else 2)
+        d = {"title": s["title"], "start": s["start"], "end": s["end"], "level": level}
+        if s["number"]:
+            d["number"] = s["number"]
+        out.append(d)
     return out
