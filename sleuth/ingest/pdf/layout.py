@@ -8,7 +8,8 @@ paragraph rules of pdfminer's ``LAParams`` and of pdftotext, in ems rather than 
 Reading order is a restricted XY-cut (Nagy & Seth 1984; as in PdfAct and papermage's layout): the
 page's gutter is the vertical line in the middle of the page that the fewest lines cross; when both
 sides hold at least six lines and fewer lines cross it than half of either side's (full-width tables
-and titles do cross), the page has two columns. Body blocks that cross
+and titles do cross), or when no line at all crosses it and both sides hold two, the page has two
+columns. Body blocks that cross
 the gutter (titles, abstracts, full-width paragraphs) cut the page into bands; each band is read left
 column then right column, top to bottom. Floats (captions, tables, figure text, footnotes) never cut a
 band: they are emitted in their place but kept apart as their own blocks by the assembler, so a
@@ -104,7 +105,7 @@ def _continues(block: Block, ln: Line) -> bool:
 def gutter(lines: list[Line], width: float) -> float | None:
     """The x of the page's column gutter, or None for a one-column page (see the module docstring)."""
     body = [ln for ln in lines if not ln.rotated and ln.width > 0.15 * width]
-    if len(body) < 8:
+    if len(body) < 4:
         return None
     x0 = np.array([ln.x0 for ln in body])[:, None]
     x1 = np.array([ln.x1 for ln in body])[:, None]
@@ -118,6 +119,8 @@ def gutter(lines: list[Line], width: float) -> float | None:
     g = float((xs[run[0]] + xs[run[-1]]) / 2)
     left = int((x1 <= g).sum())
     right = int((x0 >= g).sum())
+    if best == 0 and left >= 2 and right >= 2:  # a sparse page, but nothing crosses: still two columns
+        return g
     if best > 0.5 * min(left, right) or left < 6 or right < 6:
         return None
     return g

@@ -52,7 +52,8 @@ class FrontMatter:
     authors: list[str] = field(default_factory=list)
 
 
-def front_matter(lines: list[Line], height: float, body_size: float, first_text_top: float | None) -> FrontMatter:
+def front_matter(lines: list[Line], height: float, body_size: float, first_text_top: float | None,
+                 width: float = 612.0) -> FrontMatter:
     """Title, authors and which page-1 lines are not body text (see the module docstring).
 
     ``first_text_top``: the top of the abstract heading or of the first paragraph on the page.
@@ -92,15 +93,31 @@ def front_matter(lines: list[Line], height: float, body_size: float, first_text_
     fm.title = ": ".join(_join_title(p).rstrip(":") for p in parts)
     top, bottom = min(lines[i].top for i in chosen), max(lines[i].bottom for i in chosen)
     limit = first_text_top if first_text_top is not None and first_text_top > bottom else None
+    below = []
     for i, ln in enumerate(lines):
         if i in chosen or ln.rotated:
             continue
         if ln.bottom <= top:
             fm.banner.append(i)
         elif ln.top >= bottom - 1 and (limit is None or ln.top < limit - 1):
-            fm.front.append(i)
+            below.append(i)
+    if limit is None:
+        # No abstract or paragraph to stop at: the front matter is the run of name, affiliation,
+        # e-mail or centred lines right under the title; the page's text starts after it.
+        run = []
+        for i in sorted(below, key=lambda i: lines[i].top):
+            if not _front_like(lines[i], width):
+                break
+            run.append(i)
+        below = run
+    fm.front = below
     fm.authors = authors([lines[i] for i in fm.front])
     return fm
+
+
+def _front_like(ln: Line, width: float) -> bool:
+    centred = abs((ln.x0 + ln.x1) / 2 - width / 2) < 0.05 * width
+    return centred or "@" in ln.text or bool(authors([ln])) or bool(_AFFILIATION.search(ln.text))
 
 
 def _titleish(ln: Line) -> bool:

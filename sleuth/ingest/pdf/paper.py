@@ -102,9 +102,9 @@ def build(pages: list[list[Line]], heights: list[float], widths: list[float], in
     fm = meta.FrontMatter()
     if page1:
         blocks1 = group_blocks(first)
-        probe = meta.front_matter(page1, heights[0], size, None)
+        probe = meta.front_matter(page1, heights[0], size, None, widths[0])
         title_bottom = max((page1[i].bottom for i in probe.title_lines), default=0.0)
-        fm = meta.front_matter(page1, heights[0], size, _first_text_top(blocks1, title_bottom))
+        fm = meta.front_matter(page1, heights[0], size, _first_text_top(blocks1, title_bottom), widths[0])
     md: dict[str, Any] = {}
     title = fm.title
     pdf_title = (info.get("Title") or "").strip()

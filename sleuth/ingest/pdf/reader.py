@@ -18,7 +18,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pypdfium2 as pdfium
-import pypdfium2.raw as pdfium_c
 
 from sleuth.ingest.base import Item, Options, Source, bad, empty
 from sleuth.ingest.pdf.lines import Line, page_lines
@@ -31,6 +30,9 @@ _OCR = "run OCR on it first (e.g. ocrmypdf in.pdf out.pdf), then index the resul
 def read_pdf(source: Source, opts: Options) -> Iterator[Item]:
     path = source.path
     doc, failure = _open(path)
+    if doc is None and not failure[0]:
+        yield empty(path, None, "PDF has no pages")
+        return
     if doc is None:
         # Reported outside the except block, so that no PDFium traceback is chained to the error.
         yield bad(opts, path, None, *failure)
@@ -70,9 +72,12 @@ def _open(path: Path) -> tuple[pdfium.PdfDocument | None, tuple[str, str]]:
     try:
         return pdfium.PdfDocument(str(path), password=""), ("", "")
     except pdfium.PdfiumError as exc:
-        if pdfium_c.FPDF_GetLastError() == pdfium_c.FPDF_ERR_PASSWORD:
+        # pypdfium2 names PDFium's error in the message ("... (PDFium: Incorrect password error).").
+        if "password" in str(exc).lower():
             return None, ("could not parse PDF: encrypted with a password",
                           "decrypt it first (e.g. qpdf --decrypt --password=... in.pdf out.pdf)")
+        if "PDFium: Success" in str(exc):  # PDFium refuses a document whose page tree is empty
+            return None, ("", "")
         return None, (f"could not parse PDF: {exc}",
                       "check that it opens in a PDF viewer; re-save or repair it (e.g. qpdf in.pdf out.pdf)")
     except OSError as exc:

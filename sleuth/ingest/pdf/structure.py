@@ -261,10 +261,13 @@ class Assembler:
             return
         self.open = False
         self._flush()
-        start = self._emit(text, page=b.page)
-        self.blocks.append({"kind": "heading", "start": start, "end": self.pos})
-        self._close_section(start)
         self.in_references = bool(REFERENCES.match(title.rstrip(".:")))
+        if self.in_references and not self.include_references:
+            start = self.pos  # an empty section: the list is parsed into the metadata, not indexed
+        else:
+            start = self._emit(text, page=b.page)
+            self.blocks.append({"kind": "heading", "start": start, "end": self.pos})
+        self._close_section(start)
         level = depth if depth is not None else 1
         self.sections.append({"title": title.rstrip(".:").strip(), "start": start, "end": None, "level": level,
                               "number": heading_number(text)[0], "size": round(b.size, 1)})
