@@ -24,6 +24,12 @@ LEFT, RIGHT, WIDTH = 50.0, 322.0, 240.0
 LEADING = 12.0
 
 
+def save(pdf: FPDF, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pdf.output(str(path))
+    return path
+
+
 def new_pdf() -> FPDF:
     pdf = FPDF(unit="pt", format=(612, 792))
     pdf.set_auto_page_break(False)
@@ -125,8 +131,7 @@ def paper(path: Path) -> Path:
         for line in right:
             heading = line[:1].isdigit()
             y = column(pdf, RIGHT, y + (8 if heading else 0), [line], 11 if heading else 10, "B" if heading else "")
-    pdf.output(str(path))
-    return path
+    return save(pdf, path)
 
 
 def one_column(path: Path, pages: int = 2, words: str = "plain text for a page") -> Path:
@@ -138,8 +143,7 @@ def one_column(path: Path, pages: int = 2, words: str = "plain text for a page")
             pdf.set_font("DejaVu", "B", 16)
             pdf.text(72, 80, "A One Column Note")
         column(pdf, 72, 120, [f"Page {p + 1} holds {words}.", "It is short."])
-    pdf.output(str(path))
-    return path
+    return save(pdf, path)
 
 
 def blank_pages(path: Path, text_pages: int, blank: int) -> Path:
@@ -151,8 +155,7 @@ def blank_pages(path: Path, text_pages: int, blank: int) -> Path:
             column(pdf, 72, 120, [f"Text on page {p + 1} of a partly scanned file."])
         else:
             pdf.rect(72, 72, 400, 600, style="F")  # an image stands in for the scan: no text
-    pdf.output(str(path))
-    return path
+    return save(pdf, path)
 
 
 def zero_pages(path: Path) -> Path:
@@ -187,5 +190,4 @@ def many_pages(path: Path, pages: int) -> Path:
     for p in range(pages):
         pdf.add_page()
         pdf.text(72, 100, f"Page {p + 1} of a very long report, with one line of text.")
-    pdf.output(str(path))
-    return path
+    return save(pdf, path)

@@ -9,7 +9,7 @@ from pathlib import Path
 from sleuth.errors import ConfigError, InputError
 from sleuth.ingest.base import FORMATS, Format, Item, Options, Rejected, Source, bad, format_for
 from sleuth.ingest.beir import CORPUS_FILE
-from sleuth.ingest.sources import Ledger, SourceSeen, Unchanged, tracked
+from sleuth.ingest.sources import Ledger, RunLedger, SourceSeen, Unchanged, tracked
 
 PathArg = str | os.PathLike[str]
 
@@ -98,11 +98,12 @@ def _sources(roots: list[Path], forced: Format | None, opts: Options) -> Iterato
 
 def _read(found: Iterator[tuple[Format, Source] | Rejected], opts: Options,
           ledger: Ledger | None) -> Iterator[Item | Unchanged | SourceSeen]:
+    run = RunLedger(ledger) if ledger is not None else None
     for entry in found:
         if isinstance(entry, Rejected):
             yield entry
-        elif ledger is not None:
-            yield from tracked(*entry, opts, ledger)
+        elif run is not None:
+            yield from tracked(*entry, opts, run)
         else:
             fmt, source = entry
             yield from fmt.read(source, opts)

@@ -61,6 +61,31 @@ class Ledger(Protocol):
         ...
 
 
+class RunLedger:
+    """A ledger plus the sources read earlier in this run (not yet committed, so not in the store)."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.by_path: dict[str, SourceRecord] = {}
+        self.by_hash: dict[str, SourceRecord] = {}
+        self.owners: dict[str, str] = {}
+
+    def remember(self, record: SourceRecord) -> None:
+        self.by_path[record.path] = record
+        self.by_hash.setdefault(record.sha256, record)
+        for doc_id in record.doc_ids:
+            self.owners.setdefault(doc_id, record.path)
+
+    def get_source(self, path: str) -> SourceRecord | None:
+        return self.by_path.get(path) or self.ledger.get_source(path)
+
+    def source_by_hash(self, sha256: str) -> SourceRecord | None:
+        return self.by_hash.get(sha256) or self.ledger.source_by_hash(sha256)
+
+    def owner(self, doc_id: str) -> str | None:
+        return self.owners.get(doc_id) or self.ledger.owner(doc_id)
+
+
 def sha256_of(path: Path) -> str:
     h = hashlib.sha256()
     with path.open("rb") as f:
@@ -97,7 +122,10 @@ def tracked(fmt: Format, source: Source, opts: Options, ledger: Ledger) -> Itera
             ids.append(item.doc_id)
         yield item
     if ids:
-        yield SourceSeen(SourceRecord(str(path), st.st_size, st.st_mtime_ns, digest, tuple(ids)))
+        record = SourceRecord(str(path), st.st_size, st.st_mtime_ns, digest, tuple(ids))
+        if isinstance(ledger, RunLedger):
+            ledger.remember(record)
+        yield SourceSeen(record)
 
 
 def _own_id(source: Source, path: str, digest: str, ledger: Ledger) -> str:
