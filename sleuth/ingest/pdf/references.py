@@ -104,7 +104,8 @@ def parse_entry(raw: str) -> dict[str, Any]:
     if parts:
         out["title"] = parts[0].strip(" .,“”\"")
         venue = ". ".join(parts[1:]).strip(" .,")
-        venue = re.sub(r"\s*\b(?:19|20)\d\d[a-z]?\b.*$", "", venue).strip(" .,(")
+        venue = re.sub(r"\s*\b(?:19|20)\d\d[a-z]?\b.*$", "", venue)
+        venue = _ARXIV.sub("", _DOI.sub("", venue)).replace("doi:", "").strip(" .,(")
         if venue:
             out["venue"] = venue
     return out
