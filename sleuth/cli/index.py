@@ -26,7 +26,7 @@ from sleuth.store.collection import IngestSummary
 @click.option("--title-field", default="title", show_default=True, help="JSONL: field holding the title.")
 @click.option("--text-field", default="text", show_default=True, help="JSONL: field holding the text.")
 @click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the input files.")
-@click.option("--skip-bad", is_flag=True, hidden=True, help="Record malformed files and records and go on (the default now).")
+@click.option("--skip-bad", is_flag=True, help="Record malformed files and records in the summary and go on (the default; wins over --strict).")
 @click.option("--strict", is_flag=True, help="Stop at the first malformed file or record, instead of listing it and going on.")
 @click.option("--with-references", "with_references", is_flag=True,
               help="PDF: index the reference list as text too (it is always parsed into the metadata).")

@@ -17,13 +17,13 @@ goes through :func:`tracked`:
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
 from sleuth.ingest.base import Format, Item, Options, Source, bad
+from sleuth.store.atomic import sha256_file
 from sleuth.types import Document
 
 
@@ -86,14 +86,6 @@ class RunLedger:
         return self.owners.get(doc_id) or self.ledger.owner(doc_id)
 
 
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def tracked(fmt: Format, source: Source, opts: Options, ledger: Ledger) -> Iterator[Item | Unchanged | SourceSeen]:
     """Read ``source`` unless the ledger says it is unchanged (see the module docstring)."""
     if source.start or source.end is not None:  # a byte range of a shared file: nothing to track
@@ -106,7 +98,7 @@ def tracked(fmt: Format, source: Source, opts: Options, ledger: Ledger) -> Itera
         if known and (known.size, known.mtime_ns) == (st.st_size, st.st_mtime_ns):
             yield Unchanged(str(source.path), known)
             return
-        digest = sha256_of(path)
+        digest = sha256_file(path)
     except OSError as exc:
         yield bad(opts, source.path, None, f"cannot read: {exc.strerror or exc}", "check that it exists and is readable")
         return

@@ -275,7 +275,10 @@ def create_app(
             parts = (doc.text, "", "")
         else:
             parts = (doc.text[: span["start"]], span["text"], doc.text[span["end"]:])
+        from sleuth.ingest.structure import page_at
+
         return page(request, "document.html", doc=doc, before=parts[0], cited=parts[1], after=parts[2],
-                    span=span, metadata=json.dumps(doc.metadata, ensure_ascii=False, indent=2) if doc.metadata else "")
+                    span=span, cited_page=page_at(doc.metadata, span["start"]) if span else None,
+                    metadata=json.dumps(doc.metadata, ensure_ascii=False, indent=2) if doc.metadata else "")
 
     return app

@@ -128,6 +128,7 @@ def build(pages: list[list[Line]], heights: list[float], widths: list[float], in
         line_width = body_line_width(kept, size)
         for b in blocks:
             b.kind = classify(b, size, heights[p], cells, line_width)
+            b.extra["cells"] = all(id(ln) in cells for ln in b.lines)
         if p == 0:
             blocks = [b for b in blocks if not _imprint_block(b, size, heights[0])]
         ordered = reading_order(blocks, gutter(kept, widths[p]))

@@ -179,6 +179,17 @@ def table_text(lines: list[Line]) -> str:
         SOFT_HYPHEN, "-")
 
 
+def _reference_like(b: Block) -> bool:
+    """Reference-list text, as opposed to a table or figure on the same pages: captions never are,
+    and most lines of a reference block run (nearly) the width of the block."""
+    if b.kind == "caption" or b.extra.get("cells"):
+        return False
+    if b.kind != "table" or len(b.lines) == 1:
+        return True
+    width = b.x1 - b.x0
+    return sum(ln.width >= 0.6 * width for ln in b.lines) >= 0.6 * len(b.lines)
+
+
 class Assembler:
     """Accumulates the ordered blocks of each page into one text (see the module docstring)."""
 
@@ -243,7 +254,7 @@ class Assembler:
         for b in blocks:
             if b.kind == "heading":
                 self._heading(b)
-            elif self.in_references:
+            elif self.in_references and _reference_like(b):
                 self.references.extend(b.lines)
                 if self.include_references:
                     self._emit(reflow(b.lines, self.vocab), page=b.page)
