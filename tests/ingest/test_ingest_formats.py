@@ -25,7 +25,7 @@ def by_id(items: list[Document]) -> dict[str, Document]:
 
 
 def test_formats_registry_names():
-    assert FORMATS.names() == ["beir", "jsonl", "markdown", "pdf", "text"]
+    assert FORMATS.names() == ["beir", "bibtex", "jsonl", "markdown", "pdf", "text"]
 
 
 def test_directory_walk_ids_order_and_skips(data):

@@ -14,6 +14,7 @@ are listed in ``metadata["warnings"]``, as is a title that had to come from the 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -72,16 +73,30 @@ def _open(path: Path) -> tuple[pdfium.PdfDocument | None, tuple[str, str]]:
     try:
         return pdfium.PdfDocument(str(path), password=""), ("", "")
     except pdfium.PdfiumError as exc:
-        # pypdfium2 names PDFium's error in the message ("... (PDFium: Incorrect password error).").
-        if "password" in str(exc).lower():
+        # PDFium's last-error code is process-wide and not always reset, so the file itself says why.
+        data = _head_and_tail(path)
+        if b"/Encrypt" in data:
             return None, ("could not parse PDF: encrypted with a password",
                           "decrypt it first (e.g. qpdf --decrypt --password=... in.pdf out.pdf)")
-        if "PDFium: Success" in str(exc):  # PDFium refuses a document whose page tree is empty
-            return None, ("", "")
+        if data.startswith(b"%PDF") and re.search(rb"/Count\s+0\b", data) and not re.search(rb"/Type\s*/Page\b", data):
+            return None, ("", "")  # PDFium refuses a document whose page tree is empty
         return None, (f"could not parse PDF: {exc}",
                       "check that it opens in a PDF viewer; re-save or repair it (e.g. qpdf in.pdf out.pdf)")
     except OSError as exc:
         return None, (f"cannot read: {exc.strerror or exc}", "check that it exists and is readable")
+
+
+def _head_and_tail(path: Path, size: int = 1 << 20) -> bytes:
+    """The first and last MiB of a file (where a PDF's header, trailer and page tree usually are)."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(size)
+            f.seek(0, 2)
+            end = f.tell()
+            f.seek(max(len(head), end - size))
+            return head + f.read()
+    except OSError:
+        return b""
 
 
 def _pages(doc: pdfium.PdfDocument) -> tuple[list[list[Line]], list[float], list[float], list[int]]:
