@@ -47,15 +47,25 @@ class LexicalResult:
 
 
 def retry_if_replaced(directory: Path, attempt: Callable[[], T]) -> T:
-    """Run ``attempt``; if a file it read vanished because a writer published a new manifest (and
-    removed the old segments) meanwhile, try again with the new manifest. Real damage still raises."""
+    """Run ``attempt``; if a file it read vanished (or changed) because a writer published a new
+    manifest and removed the old segments meanwhile, try again with the new manifest. Real damage
+    still raises: the same failure under an unchanged manifest.
+
+    Any OSError counts (a file can vanish between the existence check, the checksum and the load),
+    and an OSError under an unchanged manifest is reported as the damage it is."""
     for _ in range(5):
         before = read_manifest(directory)
         try:
             return attempt()
-        except CollectionError:
-            if read_manifest(directory) == before:
-                raise
+        except (CollectionError, OSError) as exc:
+            if read_manifest(directory) != before:
+                continue
+            if isinstance(exc, OSError):
+                raise CollectionError(
+                    f"An index file in {directory} cannot be read ({exc.strerror or exc}).",
+                    f"Run `sleuth doctor --repair --collection {directory.parent}` to rebuild it.",
+                ) from None
+            raise
     return attempt()
 
 
@@ -67,7 +77,7 @@ def _tail(store: DocStore, covered: int, analyzer: Analyzer) -> Segment | None:
 def flush(directory: Path, store: DocStore, analyzer: Analyzer) -> None:
     """Persist a segment for chunks not yet covered; merge when segments pile up. Writer only."""
     directory.mkdir(exist_ok=True)
-    manifest = read_manifest(directory)
+    manifest = {**read_manifest(directory), "docstore": store.id}
     seg = _tail(store, int(manifest["covered"]), analyzer)
     entries = list(manifest["segments"])
     if seg is not None:

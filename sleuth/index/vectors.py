@@ -144,7 +144,7 @@ def flush(directory: Path, store: DocStore, encoder: Encoder,
     an interrupted embed resumes where it stopped.
     """
     directory.mkdir(exist_ok=True)
-    manifest = read_manifest(directory)
+    manifest = {**read_manifest(directory), "docstore": store.id}
     _check_model(manifest, encoder, directory)
     manifest["model"] = {"id": encoder.model_id, "checksum": encoder.checksum, "dim": encoder.dim}
     done = 0

@@ -22,7 +22,7 @@ import json
 import os
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -40,9 +40,10 @@ from sleuth import __version__
 from sleuth.errors import InputError, SleuthError
 from sleuth.server import errors
 from sleuth.server.errors import ERROR_RESPONSES, WRITE_RESPONSES, ApiError
-from sleuth.server.limits import BodyLimit
+from sleuth.server.limits import LOOPBACK_NAMES, BodyLimit, HostCheck
 from sleuth.server.state import CollectionState
 from sleuth.types import Document, Hit
+from sleuth.validation import document_problem
 
 WEB = Path(__file__).resolve().parents[1] / "web"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -89,6 +90,7 @@ def create_app(
     max_body: int = 1_000_000,
     generator: Any = None,
     reports_dir: Path | str | None = None,
+    allowed_hosts: Iterable[str] = LOOPBACK_NAMES,
 ) -> FastAPI:
     """A FastAPI app over the collection at ``collection_dir`` (opened read-only for readers).
 
@@ -96,6 +98,8 @@ def create_app(
     in bytes; ``generator`` (a :class:`sleuth.rag.backends.Generator`) writes answers, else they are
     extractive. ``reports_dir`` (a folder of ``sleuth eval ... --report`` outputs) is served read-only
     at ``/reports/``, so a group can look at its evaluation reports beside the search page.
+    ``allowed_hosts`` are the host names requests may be addressed to (``Host``; see
+    :class:`sleuth.server.limits.HostCheck`), ``"*"`` for any.
     """
     state = CollectionState(Path(collection_dir), generator)
     token = token if token is not None else (os.environ.get("SLEUTH_TOKEN") or None)
@@ -131,6 +135,7 @@ def create_app(
 
     errors.install(app, error_page)
     app.add_middleware(BodyLimit, max_body=max_body)
+    app.add_middleware(HostCheck, allowed=set(allowed_hosts))  # outermost: checked before anything else
 
     @app.middleware("http")
     async def headers(request: Request, call_next: Any) -> Any:
@@ -249,9 +254,16 @@ def create_app(
               dependencies=[Depends(require_token)])
     def api_ingest(docs: Annotated[list[DocumentIn], Body(max_length=100_000)]) -> dict[str, Any]:
         """Add or update documents (needs `Authorization: Bearer <token>`). Unchanged documents are
-        skipped, changed ones re-indexed; readers see the result as soon as this returns."""
+        skipped, changed ones re-indexed; readers see the result as soon as this returns. A batch with
+        an invalid document (an id of only spaces, a lone surrogate, NaN in the metadata, ...) is refused
+        whole, with the document named."""
+        for i, d in enumerate(docs):
+            problem = document_problem(d.id, d.title, d.text, d.metadata)
+            if problem:
+                raise InputError(f"Document {i} ({d.id[:80]!r}) cannot be stored: {problem}.",
+                                 "Fix it and send the batch again; nothing of this batch was stored.")
         summary = state.ingest([Document(d.id, d.text, d.title, "api", d.metadata) for d in docs])
-        return {**summary.to_dict(), "documents": state.col.store.count_documents()}
+        return {**summary.to_dict(), "documents": state.count_documents()}
 
     @app.delete("/api/documents/{doc_id:path}", tags=["write"], responses=WRITE_RESPONSES,
                 summary="Remove a document", dependencies=[Depends(require_token)])
@@ -259,7 +271,7 @@ def create_app(
         """Remove one document and its passages (needs `Authorization: Bearer <token>`)."""
         if state.delete(doc_id) == 0:
             raise ApiError(404, f"No document with id {doc_id!r}.", "Nothing was deleted.")
-        return {"deleted": doc_id, "documents": state.col.store.count_documents()}
+        return {"deleted": doc_id, "documents": state.count_documents()}
 
     # -- HTML ------------------------------------------------------------------------------------
 

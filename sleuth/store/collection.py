@@ -10,8 +10,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import threading
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,17 +28,24 @@ from sleuth.index.lexical import LexicalIndex
 from sleuth.index.vectors import DenseIndex, Encoder
 from sleuth.rerank.cross_encoder import CrossEncoder
 from sleuth.ingest.sources import SourceRecord, SourceSeen, Unchanged
-from sleuth.store.docstore import DocStore, content_hash
+from sleuth.store import binding
+from sleuth.store.atomic import fsync_dir
+from sleuth.store.docstore import DocStore
+from sleuth.store.integrity import content_hash
 from sleuth.store.papers import corrected
 from sleuth.store.lock import WriteLock
-from sleuth.store.meta import read_meta, write_meta, write_tuned
+from sleuth.store.meta import META, MetaDamagedError, immutable_part, new_meta, read_meta, save_meta, upgrade_meta, write_tuned
 from sleuth.text import Analyzer
 from sleuth.text.highlight import snippet
 from sleuth.types import Document, Hit
+from sleuth.validation import document_problem
 
 DOCSTORE = "docs.sqlite"
 LEXICAL = "lexical"
 VECTORS = "vectors"
+LOCK = "write.lock"
+LEFTOVERS = {DOCSTORE, f"{DOCSTORE}-wal", f"{DOCSTORE}-shm", f"{DOCSTORE}-journal", LOCK}
+"""What an interrupted :meth:`Collection.create` can leave behind (besides ``.meta.json.tmp-*``)."""
 MAX_QUERY_CHARS = 10_000
 
 
@@ -154,37 +164,66 @@ class Searchable:
 class Collection(Searchable):
     """Open with :meth:`open` (existing) or :meth:`create`; :meth:`open_or_create` for ingest."""
 
-    def __init__(self, directory: Path, meta: dict[str, Any], *, readonly: bool) -> None:
+    def __init__(self, directory: Path, meta: dict[str, Any], *, readonly: bool, bind: bool = True) -> None:
+        """Use :meth:`open` / :meth:`create`. ``bind=False`` skips the docstore/index binding checks
+        (``sleuth doctor --repair`` opens a collection whose indexes it is about to rebuild)."""
         self.directory = directory
         self.meta = meta
         self.settings = Settings.from_dict(meta["settings"])
         self.analyzer = Analyzer(stemmer=self.settings.stemmer, stopwords=self.settings.stopwords)
         self.readonly = readonly
         self.store = DocStore(directory / DOCSTORE, readonly=readonly)
+        try:
+            if bind:
+                names = [n for n in binding.DERIVED if n != "vectors" or self.settings.encoder != "none"]
+                binding.check(directory, meta, self.store, names)
+            if bind and not readonly:
+                self._bind_manifests()
+        except BaseException:
+            self.store.close()
+            raise
         self._lexical: LexicalIndex | None = None
         self._dense: DenseIndex | None = None
         self._encoder: Encoder | None = None
         self._reranker: CrossEncoder | None = None
+        self._loading = threading.RLock()  # request threads share one view: each index is loaded once
+
+    def _bind_manifests(self, *, locked: bool = False) -> None:
+        """Record the docstore id in meta.json, its copy and the manifests of a collection written before
+        ids existed (format 1). Writers only (``locked``: the caller holds the write lock); a no-op once
+        bound."""
+        if self.meta.get("docstore_id") == self.store.id:
+            return
+        with contextlib.nullcontext() if locked else WriteLock(self.directory):
+            self.meta = upgrade_meta(self.directory, self.meta, str(self.store.id))
+            self.store.set_meta_copy(immutable_part(self.meta))
+            binding.bind_manifests(self.directory, self.store)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     @classmethod
     def create(cls, directory: Path | str, settings: Settings | None = None) -> Collection:
+        """A new collection in ``directory`` (absent or empty). meta.json is written last, so a kill at
+        any point leaves either nothing or leftovers that the next ``create`` clears."""
         directory = Path(directory)
         if directory.exists() and not directory.is_dir():
             raise CollectionError(f"{directory} is a file, not a collection directory.", "Choose another --collection.")
-        if (directory / "meta.json").exists():
+        if (directory / META).exists():
             raise CollectionError(f"{directory} already holds a collection.", "Open it instead, or choose another directory.")
-        if directory.exists() and any(directory.iterdir()):
-            raise CollectionError(
-                f"{directory} exists and is not empty, and it is not a sleuth collection.",
-                "Choose an empty or new directory for --collection.",
-            )
+        _refuse_foreign(directory)
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise CollectionError(f"Cannot create {directory}: {exc.strerror}.", "Choose another --collection.") from None
-        meta = write_meta(directory, settings or Settings())
+        with WriteLock(directory):
+            _refuse_foreign(directory)
+            for leftover in directory.iterdir():
+                if leftover.name != LOCK:
+                    leftover.unlink()
+            store_id = uuid.uuid4().hex
+            meta = new_meta(settings or Settings(), store_id)
+            DocStore.create(directory / DOCSTORE, store_id, immutable_part(meta)).close()
+            meta = save_meta(directory, meta)
         return cls(directory, meta, readonly=False)
 
     @classmethod
@@ -216,11 +255,26 @@ class Collection(Searchable):
 
     @staticmethod
     def remove(directory: Path | str) -> None:
-        """Delete a whole collection directory (refuses anything that is not one)."""
+        """Delete a whole collection directory (refuses anything that is not one).
+
+        The directory is first renamed to a hidden sibling in one atomic step, so a kill at any
+        moment leaves either the whole collection or none of it (plus, at worst, that hidden sibling,
+        which the next create or remove in the same folder deletes)."""
         directory = Path(directory)
-        read_meta(directory)
+        try:
+            read_meta(directory)  # refuses what is not a collection, or one a newer sleuth wrote
+        except MetaDamagedError:
+            pass  # a damaged collection can still be deleted
+        _clear_trash(directory)
         with WriteLock(directory):
-            shutil.rmtree(directory)
+            trash = directory.parent / f".{directory.name}.removing-{os.getpid()}"
+            try:
+                os.rename(directory, trash)
+                fsync_dir(directory.parent)
+            except OSError as exc:
+                raise CollectionError(f"Cannot remove {directory}: {exc.strerror}.",
+                                      "Check the permissions of the directory and its parent.") from None
+        shutil.rmtree(trash, ignore_errors=True)
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -295,6 +349,10 @@ class Collection(Searchable):
         s = self.settings
         for doc_id, doc in pending.items():
             doc = corrected(doc, self.store.correction(doc_id))  # what a user set by hand wins
+            problem = document_problem(doc.doc_id, doc.title, doc.text, doc.metadata)
+            if problem:
+                summary.failed.append(Failure(doc.source, None, f"document {doc_id!r} was not stored: {problem}"))
+                continue
             digest = content_hash(doc)
             if known.get(doc_id) == digest:
                 summary.skipped += 1
@@ -332,9 +390,10 @@ class Collection(Searchable):
 
     @property
     def lexical(self) -> LexicalIndex:
-        if self._lexical is None:
-            self._lexical = LexicalIndex.load(self.directory / LEXICAL, self.store, self.settings, self.analyzer)
-        return self._lexical
+        with self._loading:
+            if self._lexical is None:
+                self._lexical = LexicalIndex.load(self.directory / LEXICAL, self.store, self.settings, self.analyzer)
+            return self._lexical
 
     @property
     def tuned(self) -> dict[str, Any]:
@@ -365,32 +424,36 @@ class Collection(Searchable):
         After ``sleuth tune`` adopted a query encoder, queries go through it and passages through the
         encoder the vectors were made with.
         """
-        if self._encoder is None and self.settings.encoder != "none":
-            from sleuth.index.encoders import MiniLMOnnxEncoder, QueryTunedEncoder, get_encoder
+        with self._loading:
+            if self._encoder is None and self.settings.encoder != "none":
+                from sleuth.index.encoders import MiniLMOnnxEncoder, QueryTunedEncoder, get_encoder
 
-            enc = get_encoder(self.settings.encoder)
-            if self.tuned.get("query_encoder"):
-                enc = QueryTunedEncoder(enc, MiniLMOnnxEncoder(self.directory / self.tuned["query_encoder"]))
-            self._encoder = enc
-        return self._encoder
+                enc = get_encoder(self.settings.encoder)
+                if self.tuned.get("query_encoder"):
+                    enc = QueryTunedEncoder(enc, MiniLMOnnxEncoder(self.directory / self.tuned["query_encoder"]))
+                self._encoder = enc
+            return self._encoder
 
     @property
     def reranker(self) -> CrossEncoder | None:
         """The cross-encoder ``sleuth tune`` trained and adopted for this collection, if any."""
-        if self._reranker is None and self.tuned.get("reranker"):
-            self._reranker = CrossEncoder(self.directory / self.tuned["reranker"])
-        return self._reranker
+        with self._loading:
+            if self._reranker is None and self.tuned.get("reranker"):
+                self._reranker = CrossEncoder(self.directory / self.tuned["reranker"])
+            return self._reranker
 
     @property
     def dense(self) -> DenseIndex:
-        if self._dense is None:
-            if self.encoder is None:
-                raise CollectionError(
-                    f"{self.directory} was created without a dense encoder (encoder=none).",
-                    "Use --mode bm25, or index into a new collection with the default encoder.",
-                )
-            self._dense = DenseIndex.load(self.directory / VECTORS, self.store, self.encoder, self.settings.vector_format)
-        return self._dense
+        with self._loading:
+            if self._dense is None:
+                if self.encoder is None:
+                    raise CollectionError(
+                        f"{self.directory} was created without a dense encoder (encoder=none).",
+                        "Use --mode bm25, or index into a new collection with the default encoder.",
+                    )
+                self._dense = DenseIndex.load(self.directory / VECTORS, self.store, self.encoder,
+                                              self.settings.vector_format)
+            return self._dense
 
     @property
     def default_mode(self) -> str:
@@ -409,6 +472,44 @@ class Collection(Searchable):
             "bytes_on_disk": size,
             "settings": self.settings.to_dict(),
         }
+
+
+def _refuse_foreign(directory: Path) -> None:
+    """Refuse a non-empty directory unless all it holds is what an interrupted create leaves."""
+    if not directory.is_dir():
+        return
+    _clear_trash(directory)
+    names = {p.name for p in directory.iterdir()}
+    strays = {n for n in names - LEFTOVERS if not n.startswith(f".{META}.tmp-")}
+    if strays or (DOCSTORE in names and not _empty_docstore(directory / DOCSTORE)):
+        raise CollectionError(
+            f"{directory} exists and is not empty, and it is not a sleuth collection.",
+            "Choose an empty or new directory for --collection.",
+        )
+
+
+def _empty_docstore(path: Path) -> bool:
+    """True for a docstore file holding no document (or no bytes at all)."""
+    import sqlite3
+
+    from sleuth.store.sqlite import sqlite_uri
+
+    if path.stat().st_size == 0:
+        return True
+    try:
+        db = sqlite3.connect(sqlite_uri(path, "ro"), uri=True)
+        try:
+            return db.execute("SELECT count(*) FROM documents").fetchone()[0] == 0
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return False
+
+
+def _clear_trash(directory: Path) -> None:
+    """Delete what an interrupted ``remove`` of ``directory`` left (a hidden, renamed sibling)."""
+    for trash in directory.parent.glob(f".{directory.name}.removing-*"):
+        shutil.rmtree(trash, ignore_errors=True)
 
 
 def document_spans(doc: Document, settings: Settings) -> list[tuple[int, int]]:

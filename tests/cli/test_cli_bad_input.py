@@ -25,6 +25,7 @@ from click.testing import CliRunner, Result
 
 from sleuth.cli.main import cli
 from sleuth.store.lock import WriteLock
+from sleuth.store.meta import save_meta
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "cli"
 BEIR = DATA / "beir-mini"
@@ -319,7 +320,7 @@ def test_bad_k_is_a_usage_error(runner: CliRunner, col: Path) -> None:
 def set_format_version(col: Path, version: int) -> None:
     meta = json.loads((col / "meta.json").read_text())
     meta["format_version"] = version
-    (col / "meta.json").write_text(json.dumps(meta))
+    save_meta(col, meta)  # as the sleuth of that version would write it: checksummed
 
 
 def test_newer_format_version(runner: CliRunner, col: Path) -> None:
@@ -338,7 +339,7 @@ def test_newer_format_version(runner: CliRunner, col: Path) -> None:
 def test_damaged_meta(runner: CliRunner, col: Path) -> None:
     good = (col / "meta.json").read_text()
     (col / "meta.json").write_text("{not json")
-    refused(invoke(runner, "stats", "-c", col), "meta.json is damaged", fix="Restore it")
+    refused(invoke(runner, "stats", "-c", col), "meta.json is damaged", fix="restore it from the docstore's copy")
     (col / "meta.json").write_text(json.dumps({"hello": "world"}))
     refused(invoke(runner, "search", "magma", "-c", col), "is not a sleuth collection's meta file", fix="--collection")
     (col / "meta.json").write_text(good)
@@ -348,7 +349,7 @@ def test_damaged_meta(runner: CliRunner, col: Path) -> None:
 def test_unknown_setting_in_meta(runner: CliRunner, col: Path) -> None:
     meta = json.loads((col / "meta.json").read_text())
     meta["settings"]["chunk_sise"] = 10
-    (col / "meta.json").write_text(json.dumps(meta))
+    save_meta(col, meta)
     refused(invoke(runner, "stats", "-c", col), "Unknown setting 'chunk_sise'", "Did you mean 'chunk_size'?")
 
 
@@ -430,13 +431,14 @@ def test_search_on_an_empty_collection(runner: CliRunner) -> None:
 def test_missing_docstore(runner: CliRunner, col: Path) -> None:
     for p in col.glob("docs.sqlite*"):
         p.unlink()
-    refused(invoke(runner, "stats", "-c", col), "docs.sqlite cannot be read", fix="restore it from a backup")
+    refused(invoke(runner, "stats", "-c", col), "docs.sqlite is missing", "its documents are lost",
+            fix="Restore docs.sqlite from a backup")
 
 
 def test_docstore_error_names_only_real_commands(runner: CliRunner, col: Path) -> None:
     for p in col.glob("docs.sqlite*"):
         p.unlink()
-    err = refused(invoke(runner, "stats", "-c", col), "cannot be read")
+    err = refused(invoke(runner, "stats", "-c", col), "is missing")
     if "sleuth doctor" in err:
         assert ok(runner, "doctor", "--help")
 

@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from sleuth.cli.main import cli
+from sleuth.store.meta import FORMAT_VERSION
 from sleuth.text import Analyzer
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "cli"
@@ -202,7 +203,7 @@ def test_search_without_matches(runner: CliRunner, indexed: Path) -> None:
 def test_stats_json(runner: CliRunner, indexed: Path) -> None:
     s = run_json(runner, "stats", "-c", indexed)
     assert s["collection"] == str(indexed)
-    assert s["format_version"] == 1
+    assert s["format_version"] == FORMAT_VERSION == 2
     assert s["documents"] == 16
     assert s["chunks"] >= 16
     assert s["bytes_on_disk"] > 0

@@ -48,4 +48,4 @@ def test_damaged_docstore_is_reported(col_dir):
     db = col_dir / "docs.sqlite"
     db.write_bytes(b"not a database" * 100)
     r = diagnose(col_dir)
-    assert not r.ok and "cannot be read" in r.checks[-1]["detail"]
+    assert not r.ok and r.checks[-1]["check"] == "docstore" and "is damaged or unreadable" in r.checks[-1]["detail"]

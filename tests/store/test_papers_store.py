@@ -135,26 +135,17 @@ def test_hits_carry_page_and_section(tmp_path: Path, col: Collection) -> None:
     assert hit.authors == ("Ada Lovelace", "Alan Turing", "Grace Hopper")
 
 
-OLD_SCHEMA = """
-CREATE TABLE documents (id INTEGER PRIMARY KEY AUTOINCREMENT, doc_id TEXT NOT NULL UNIQUE, title TEXT NOT NULL,
-    text TEXT NOT NULL, source TEXT NOT NULL, metadata TEXT NOT NULL, hash TEXT NOT NULL, added REAL NOT NULL);
-CREATE TABLE chunks (id INTEGER PRIMARY KEY AUTOINCREMENT, doc INTEGER NOT NULL REFERENCES documents(id)
-    ON DELETE CASCADE, ord INTEGER NOT NULL, start INTEGER NOT NULL, end INTEGER NOT NULL);
-"""
-
-
 def test_a_collection_from_before_papers_is_migrated_in_place(tmp_path: Path) -> None:
     col = Collection.create(tmp_path / "old", LEXICAL)
     col.ingest([_doc("a", 2020, ["Kyle Lo"], "some passage text here")])
     col.close()
-    # Rewrite the docstore the way an older sleuth had it: no paper columns, no sources.
+    # Take the docstore back to before papers: no paper columns, no sources or corrections tables.
     db_path = tmp_path / "old" / "docs.sqlite"
     db = sqlite3.connect(db_path)
-    rows = db.execute("SELECT doc_id, title, text, source, metadata, hash, added FROM documents").fetchall()
-    chunks = db.execute("SELECT doc, ord, start, end FROM chunks").fetchall()
-    db.executescript("DROP TABLE chunks; DROP TABLE documents; DROP TABLE sources; DROP TABLE corrections;" + OLD_SCHEMA)
-    db.executemany("INSERT INTO documents (doc_id, title, text, source, metadata, hash, added) VALUES (?,?,?,?,?,?,?)", rows)
-    db.executemany("INSERT INTO chunks (doc, ord, start, end) VALUES (?,?,?,?)", chunks)
+    db.executescript("DROP TABLE sources; DROP TABLE corrections;"
+                     "ALTER TABLE documents DROP COLUMN authors; ALTER TABLE documents DROP COLUMN year;"
+                     "ALTER TABLE chunks DROP COLUMN page; ALTER TABLE chunks DROP COLUMN section;"
+                     "ALTER TABLE chunks DROP COLUMN page_breaks;")
     db.commit()
     db.close()
     with Collection.open(tmp_path / "old", readonly=True) as ro:  # read-only: works, without paper fields
