@@ -77,7 +77,7 @@ class IngestSummary:
         return {
             "added": self.added, "updated": self.updated, "skipped": self.skipped,
             "failed": len(self.failed), "chunks": self.chunks,
-            "failures": [f.__dict__ for f in self.failed],
+            "failures": [{"source": f.source, "line": f.line, "reason": f.reason} for f in self.failed],
         }
 
 
