@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.text import Text
 
 from sleuth.cli.common import err, friendly_errors, json_option, out, print_json
 from sleuth.evaluate.answers import evaluate_answers
@@ -30,7 +31,7 @@ def eval_answers(data_dir: Path, ood: Path | None, limit: int | None, generator:
 
     r = evaluate_answers(data_dir, ood_dir=ood, limit=limit, generator=get_generator(generator),
                          options=AskOptions(), collection_dir=collection, ablation=not no_ablation,
-                         memory_stream=memory_stream, on_progress=lambda s: err.print(f"[dim]{s}...[/]"))
+                         memory_stream=memory_stream, on_progress=lambda s: err.print(Text(f"{s}...", style="dim")))
     if as_json:
         print_json(r)
         return

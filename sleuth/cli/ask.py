@@ -68,7 +68,7 @@ def ask(question: str, generator: str | None, model: str | None, k: int, rewrite
         return
     if streaming:
         out.print()
-        out.print("[dim]checked:[/]")
+        out.print(Text("checked:", style="dim"))
     out.print(Text(answer.text, style="bold" if not answer.abstained else "yellow"))
     flagged = [s for s in answer.sentences if not s.supported]
     for s in flagged:
@@ -85,7 +85,7 @@ def ask(question: str, generator: str | None, model: str | None, k: int, rewrite
         out.print()
         out.print(entries, markup=False, highlight=False)
     source = "memory" if answer.from_memory else answer.reader
-    err.print(f"[dim]{source}; " + ", ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items()) + "[/]")
+    err.print(Text(f"{source}; " + ", ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items()), style="dim"))
 
 
 def cited_bibtex(col: object, answer: object) -> str:

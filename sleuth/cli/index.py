@@ -5,15 +5,29 @@ from __future__ import annotations
 import sys
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
+from typing import Any
 
 import click
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from sleuth.chunking import CHUNKERS
-from sleuth.cli.common import backend_options, collection_option, err, friendly_errors, json_option, print_json, target
+from sleuth.cli.common import (
+    EXIT_ERROR,
+    backend_options,
+    collection_option,
+    err,
+    friendly_errors,
+    json_option,
+    on_interrupt,
+    print_json,
+    target,
+)
+from sleuth.cli.progress import add_task, progress_bar
 from sleuth.config import Settings
-from sleuth.ingest import FORMATS, read_paths
+from sleuth.ingest import FORMATS, sources
+from sleuth.ingest.base import Options
+from sleuth.ingest.read import expected_records, read_sources
 from sleuth.store.collection import IngestSummary
 
 
@@ -74,25 +88,39 @@ def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_
         work = plan(list(paths), **read_options)
         session = ray_session(ray_workers)  # before any Milvus client exists (see ray_session)
     else:
-        items = read_paths(list(paths), **read_options)
+        opts = Options(id_field, title_field, text_field, encoding, skip_bad, with_references)
+        found = list(sources(list(paths), fmt=fmt, opts=opts))  # the files, so the total is known first
+    on_interrupt(lambda: _kept(where))
     with session, where.open_or_create(settings) as col:
-        with Progress(SpinnerColumn(), TextColumn("[progress.description]{task.description}"),
-                      TextColumn("{task.completed:,} records"), TimeElapsedColumn(),
-                      console=err, disable=no_progress or as_json, transient=True) as bar:
-            task = bar.add_task(f"reading into {where.label}")
-            embed = bar.add_task("embedding passages", visible=False)
+        with progress_bar(disable=no_progress or as_json) as bar:
+            task = add_task(bar, f"indexing into {where.label}", unit="records")
+            embed = add_task(bar, "embedding passages", unit="passages", visible=False)
+            # Passages to embed = passage ids written since the start (ids only grow), where the store
+            # numbers them; passages left unembedded by an interrupted run only raise the total.
+            last_id = getattr(col.store, "max_chunk_id", None)
+            first_id = last_id() if last_id else 0
 
             def embedded(n: int) -> None:
                 bar.update(embed, visible=True, advance=n)
+                to_embed(())
+
+            def to_embed(_ids: object) -> None:
+                if last_id is not None:
+                    done = bar.tasks[embed].completed
+                    bar.update(embed, total=max(done, last_id() - first_id))
 
             if ray:
                 from sleuth.backends.ray_ingest import ray_ingest
 
                 summary = ray_ingest(work, col, workers=ray_workers, on_progress=lambda n: bar.advance(task, n))
             else:
-                if hasattr(col.store, "get_source"):  # the embedded store records sources: skip unchanged files
-                    items = read_paths(list(paths), **read_options, ledger=col.store)
-                summary = col.ingest(items, on_progress=lambda n: bar.advance(task, n), on_embed=embedded)
+                whole_files = all(isinstance(e, tuple) and not e[0].splittable for e in found)
+                bar.update(task, total=expected_records(found), unit="files" if whole_files else "records")
+                # The embedded store records sources: unchanged files are skipped before they are read.
+                ledger = col.store if hasattr(col.store, "get_source") else None
+                items = read_sources(found, opts, on_source=lambda s: bar.update(task, current=s.rel), ledger=ledger)
+                summary = col.ingest(items, on_progress=lambda n: bar.advance(task, n), on_embed=embedded,
+                                     on_commit=to_embed)
         total = {"documents": col.store.count_documents(), "chunks": col.store.count_chunks()}
     if as_json:
         print_json({**summary.to_dict(), "collection": where.label, "total": total})
@@ -102,12 +130,22 @@ def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_
             err.print("No documents were found in the given paths. Supported: a BEIR folder (corpus.jsonl), "
                       ".jsonl/.ndjson, .md/.markdown, .txt, .pdf and .bib files; or pass --format.")
     if _malformed(summary):
-        sys.exit(1)
+        sys.exit(EXIT_ERROR)
 
 
 def _malformed(s: IngestSummary) -> bool:
     """Failures other than empty inputs (reported, but nothing was wrong with them)."""
     return any(not f.empty for f in s.failed)
+
+
+def _kept(where: Any) -> str:
+    """The Ctrl-C note: ingest commits in batches, so what was read is kept and a re-run skips it."""
+    held = ""
+    if where.exists():
+        with where.open(readonly=True) as col:
+            held = f" (the collection holds {col.store.count_documents():,} documents)"
+    return (f"Every document read so far is saved in {where.label}{held}; passages not yet embedded are "
+            "embedded on the next run. Run the same command again to finish: documents already saved are skipped.")
 
 
 def _print_summary(s: IngestSummary, directory: str, total: dict[str, int]) -> None:
@@ -119,6 +157,6 @@ def _print_summary(s: IngestSummary, directory: str, total: dict[str, int]) -> N
     err.print(f"The collection now holds {total['documents']:,} documents in {total['chunks']:,} passages.")
     for f in s.failed[:20]:
         where = f"{f.source}:{f.line}" if f.line else f.source
-        err.print(f"  [yellow]failed[/] {where}: {f.reason}", highlight=False)
+        err.print(Text.assemble("  ", ("failed", "yellow"), f" {where}: {f.reason}"))
     if len(s.failed) > 20:
         err.print(f"  ... and {len(s.failed) - 20} more (use --json for the full list)")

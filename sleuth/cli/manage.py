@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 from rich.table import Table
+from rich.text import Text
 
-from sleuth.cli.common import collection_option, friendly_errors, json_option, out, print_json, resolve
+from sleuth.cli.common import EXIT_ERROR, collection_option, err, friendly_errors, json_option, out, print_json, resolve
 from sleuth.config import settings_table
 from sleuth.errors import InputError
 from sleuth.store.collection import Collection
@@ -25,7 +27,7 @@ def stats(collection: Path | None, as_json: bool) -> None:
     if as_json:
         print_json(s)
         return
-    out.print(f"[bold]{s['collection']}[/]  (format {s['format_version']})")
+    out.print(Text.assemble((str(s["collection"]), "bold"), f"  (format {s['format_version']})"))
     out.print(f"  documents  {s['documents']:,}\n  passages   {s['chunks']:,}\n  on disk    {s['bytes_on_disk'] / 2**20:.1f} MiB")
     out.print("  settings   " + ", ".join(f"{k}={v}" for k, v in s["settings"].items()))
 
@@ -59,7 +61,10 @@ def ls(collection: Path | None, limit: int, offset: int, as_json: bool) -> None:
 @json_option
 @friendly_errors
 def rm(doc_ids: tuple[str, ...], drop: bool, yes: bool, collection: Path | None, as_json: bool) -> None:
-    """Remove documents by id, or the whole collection with --all."""
+    """Remove documents by id, or the whole collection with --all.
+
+    Exits 1 when an id was not in the collection (the others are still removed), so a script notices.
+    """
     directory = resolve(collection)
     if drop:
         if doc_ids:
@@ -72,12 +77,19 @@ def rm(doc_ids: tuple[str, ...], drop: bool, yes: bool, collection: Path | None,
     if not doc_ids:
         raise InputError("No document ids given.", "Pass ids (see `sleuth ls`), or --all to delete the collection.")
     with Collection.open(directory) as col:
-        n = col.delete(doc_ids)
-    missing = len(set(doc_ids)) - n
+        wanted = list(dict.fromkeys(doc_ids))
+        known = col.store.hashes(wanted)
+        absent = [d for d in wanted if d not in known]
+        n = col.delete(wanted)
     if as_json:
-        print_json({"removed": n, "not_found": missing})
+        print_json({"removed": n, "not_found": len(absent), "not_found_ids": absent})
     else:
-        out.print(f"Removed {n} document(s)." + (f" {missing} id(s) were not in the collection." if missing else ""))
+        out.print(f"Removed {n} document(s).")
+    if absent:
+        shown = ", ".join(absent[:5]) + (f" and {len(absent) - 5} more" if len(absent) > 5 else "")
+        err.print(Text.assemble(("error: ", "bold red"), f"{len(absent)} id(s) were not in the collection: {shown}."))
+        err.print(Text.assemble(("what to do: ", "bold"), "Check the ids with `sleuth ls` (ids are case-sensitive)."))
+        sys.exit(EXIT_ERROR)
 
 
 @click.command()

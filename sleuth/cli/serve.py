@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.text import Text
 
 from sleuth.cli.common import collection_option, err, friendly_errors, out, resolve
 
@@ -48,12 +49,12 @@ def serve(host: str, port: int, token: str | None, generator: str | None, model:
     app = create_app(resolve(collection), token=token, max_body=max_body, generator=gen, reports_dir=reports,
                      allowed_hosts=names)
     if host not in LOOPBACK:
-        err.print(f"[yellow]warning:[/] listening on {host}: other machines can read this collection"
-                  + ("" if token is None else " and, with the token, change it") + ".", highlight=False)
+        err.print(Text.assemble(("warning:", "yellow"), f" listening on {host}: other machines can read this collection"
+                                + ("" if token is None else " and, with the token, change it") + "."))
         if token is not None and len(token) < MIN_TOKEN:
-            err.print(f"[yellow]warning:[/] the token is {len(token)} characters long; on a network use at least "
-                      f"{MIN_TOKEN} random ones (e.g. `python -c 'import secrets; print(secrets.token_urlsafe())'`).",
-                      highlight=False)
+            err.print(Text.assemble(("warning:", "yellow"), f" the token is {len(token)} characters long; on a network "
+                                    f"use at least {MIN_TOKEN} random ones (e.g. `python -c 'import secrets; "
+                                    "print(secrets.token_urlsafe())'`)."))
         if "*" not in names:
             err.print("Requests must be addressed to one of: " + ", ".join(sorted(names))
                       + " (add others with --allow-host).", highlight=False)

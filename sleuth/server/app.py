@@ -10,6 +10,7 @@
     DELETE /api/documents/{doc_id}         remove a document                              (token)
     GET    /                               the page: search as you type, ask with citations
     GET    /documents/{doc_id}?start=&end= a document with the cited span marked
+    GET    /reports/, /docs                evaluation reports, the API described (see pages.py)
 
 Every failure answers ``{"error": {"status", "message", "fix"}}``. Write endpoints need
 ``Authorization: Bearer <token>``; without a configured token they are disabled.
@@ -34,11 +35,12 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
+from swagger_ui_bundle import swagger_ui_path
 from threadpoolctl import threadpool_limits
 
 from sleuth import __version__
 from sleuth.errors import InputError, SleuthError
-from sleuth.server import errors
+from sleuth.server import errors, pages
 from sleuth.server.errors import ERROR_RESPONSES, WRITE_RESPONSES, ApiError
 from sleuth.server.limits import LOOPBACK_NAMES, BodyLimit, HostCheck
 from sleuth.server.state import CollectionState
@@ -56,10 +58,6 @@ class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     question: str = Field(..., description="The question, in words.", examples=["How do bees turn nectar into honey?"])
     k: int = Field(5, ge=1, le=50, description="Passages given to the reader.")
-    where: list[str] = Field(default_factory=list, max_length=20,
-                             description="Metadata filters, all required: `year>=2020`, `author:Karpukhin`, "
-                                         "`title:WORDS`, `venue:WORDS`, `doi:PREFIX`, `arxiv:ID`.",
-                             examples=[["year>=2020"]])
 
 
 class DocumentIn(BaseModel):
@@ -119,6 +117,7 @@ def create_app(
         description="Search a document collection and get answers that cite the exact passages. "
                     "Every error has the shape `{\"error\": {\"status\", \"message\", \"fix\"}}`.",
         lifespan=lifespan,
+        docs_url=None,  # served by pages.py from a package: the CDN default is blank offline
     )
     app.state.sleuth = state
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(WEB / "templates"), autoescape=True,
@@ -144,9 +143,8 @@ def create_app(
         resp.headers.setdefault("Referrer-Policy", "no-referrer")
         return resp
 
+    app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
-    if reports_dir is not None:
-        app.mount("/reports", StaticFiles(directory=Path(reports_dir), html=True), name="reports")
 
     def require_token(authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> None:
         if token is None:
@@ -166,28 +164,24 @@ def create_app(
         q: Annotated[str, Query(description="The query.", max_length=10_000)],
         k: Annotated[int, Query(ge=1, le=1000, description="How many documents.")] = 10,
         mode: Annotated[str | None, Query(description="Retrieval pipeline (default: the collection's).")] = None,
-        where: Annotated[list[str] | None, Query(max_length=20, description="Metadata filters, all required "
-                                                 "(repeat the parameter): `year>=2020`, `author:Karpukhin`, ...")] = None,
     ) -> dict[str, Any]:
         """Ranked documents, each with its best passage and a snippet; `highlights` are character
-        ranges of matched words inside `snippet`; `authors`, `year`, `section` and `page` (1-based) say
-        where the passage is (the same JSON as `sleuth search --json`)."""
-        mode, hits = state.search(q, k, mode, tuple(where or ()))
+        ranges of matched words inside `snippet` (the same JSON as `sleuth search --json`)."""
+        mode, hits = state.search(q, k, mode)
         return {"query": q, "mode": mode, "hits": [hit_json(h) for h in hits]}
 
     @app.post("/api/ask", tags=["read"], responses=ERROR_RESPONSES, summary="Ask")
     def api_ask(req: AskRequest) -> dict[str, Any]:
-        """An answer whose sentences cite numbered passages: `citations[n]` gives the document id, the
-        exact character span (`start`, `end`, `quote`) and, for papers, `authors`, `year`, `section` and
-        `page`. When the collection does not hold the answer, `abstained` is true."""
-        return asdict(state.ask(req.question, req.k, where=tuple(req.where)))
+        """An answer whose sentences cite numbered passages: `citations[n]` gives the document id and the
+        exact character span (`start`, `end`, `quote`). When the collection does not hold the answer,
+        `abstained` is true."""
+        return asdict(state.ask(req.question, req.k))
 
     @app.get("/api/ask/stream", tags=["read"], responses=ERROR_RESPONSES, summary="Ask, streamed",
              response_class=StreamingResponse)
     def api_ask_stream(
         q: Annotated[str, Query(description="The question.", max_length=10_000)],
         k: Annotated[int, Query(ge=1, le=50)] = 5,
-        where: Annotated[list[str] | None, Query(max_length=20, description="Metadata filters, as for /api/search.")] = None,
     ) -> StreamingResponse:
         """Server-sent events: `token` events (`{"text": ...}`) while a generator writes, then one
         `answer` event with the whole answer as in `POST /api/ask`, or one `error` event with the error
@@ -199,7 +193,7 @@ def create_app(
 
         def work() -> None:
             try:
-                answer = state.ask(q, k, on_token=lambda s: events.put(("token", {"text": s})), where=tuple(where or ()))
+                answer = state.ask(q, k, on_token=lambda s: events.put(("token", {"text": s})))
                 events.put(("answer", asdict(answer)))
             except SleuthError as exc:
                 events.put(("error", errors.body(errors.status_of(exc), exc.what, exc.fix)))
@@ -275,22 +269,5 @@ def create_app(
 
     # -- HTML ------------------------------------------------------------------------------------
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request) -> HTMLResponse:
-        s = state.stats()
-        return page(request, "index.html", documents=s["documents"], collection=Path(s["collection"]).name)
-
-    @app.get("/documents/{doc_id:path}", response_class=HTMLResponse, include_in_schema=False)
-    def document_page(request: Request, doc_id: str, start: int | None = None, end: int | None = None) -> HTMLResponse:
-        doc, span = load_document(doc_id, start, end)
-        if span is None:
-            parts = (doc.text, "", "")
-        else:
-            parts = (doc.text[: span["start"]], span["text"], doc.text[span["end"]:])
-        from sleuth.ingest.structure import page_at
-
-        return page(request, "document.html", doc=doc, before=parts[0], cited=parts[1], after=parts[2],
-                    span=span, cited_page=page_at(doc.metadata, span["start"]) if span else None,
-                    metadata=json.dumps(doc.metadata, ensure_ascii=False, indent=2) if doc.metadata else "")
-
+    pages.install(app, state, page, load_document, Path(reports_dir) if reports_dir is not None else None)
     return app

@@ -206,6 +206,17 @@ def test_empty_text_file_is_reported_not_fatal(
     assert_intact(runner, col)
 
 
+@pytest.mark.parametrize("name", ["empty.txt", "empty.pdf", "empty.md", "empty.jsonl"])
+def test_an_empty_file_is_reported_the_same_way_in_every_format(runner: CliRunner, col: Path, name: str) -> None:
+    # An empty .pdf used to stop the run with exit 1 ("could not parse PDF") while an empty .txt was
+    # reported and the run went on: one rule now, whatever the format.
+    write(name, b"")
+    write("good.txt", "Penguins huddle together to survive the Antarctic winter.")
+    out = ok_json(runner, "index", name, "good.txt", "-c", col)
+    assert (out["added"], out["failed"]) == (1, 1)
+    assert out["failures"][0]["source"].endswith(name) and out["failures"][0]["reason"] == "empty file"
+
+
 def test_binary_file_named_txt(runner: CliRunner, col: Path) -> None:
     write("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     refused(invoke(runner, "index", "image.txt", "-c", col, "--strict", "--no-progress"),

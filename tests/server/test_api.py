@@ -207,7 +207,7 @@ def test_html_pages_escape_document_text(writer):
     assert writer.post("/api/documents", json=evil, headers=AUTH).status_code == 200
     html = writer.get("/documents/x<script>", params={"start": 7, "end": 18}).text
     assert "<script>alert" not in html and "<img src=x" not in html
-    assert '<mark id="cited">&lt;b&gt;bold&lt;/b&gt;</mark>' in html
+    assert '<mark class="cited" id="cited">&lt;b&gt;bold&lt;/b&gt;</mark>' in html
     page = writer.get("/", headers={"accept": "text/html"})
     assert page.status_code == 200 and "script-src 'self'" in page.headers["content-security-policy"]
     missing = writer.get("/documents/none", headers={"accept": "text/html"})
