@@ -9,8 +9,19 @@ from pathlib import Path
 import click
 from rich.text import Text
 
-from sleuth.cli.common import backend_options, collection_option, err, friendly_errors, json_option, out, print_json, target
+from sleuth.cli.common import (
+    backend_options,
+    collection_option,
+    err,
+    friendly_errors,
+    json_option,
+    out,
+    print_json,
+    target,
+    where_option,
+)
 from sleuth.rag.pipeline import Asker, AskOptions
+from sleuth.text.cite import locator
 
 
 @click.command()
@@ -23,12 +34,14 @@ from sleuth.rag.pipeline import Asker, AskOptions
 @click.option("--rewrite/--no-rewrite", default=False, show_default=True, help="Also search rewritten queries (PRF, or the generator's paraphrases).")
 @click.option("--filter/--no-filter", "filter_", default=True, show_default=True, help="Drop passages that do not bear on the question.")
 @click.option("--memory/--no-memory", default=True, show_default=True, help="Reuse answers to earlier (paraphrased) questions.")
+@click.option("--bibtex", is_flag=True, help="Append the cited papers as BibTeX entries (with --json: a \"bibtex\" field).")
+@where_option
 @collection_option
 @backend_options()
 @json_option
 @friendly_errors
 def ask(question: str, generator: str | None, model: str | None, k: int, rewrite: bool, filter_: bool, memory: bool,
-        collection: Path | None, as_json: bool) -> None:
+        bibtex: bool, where: tuple[str, ...], collection: Path | None, as_json: bool) -> None:
     """Answer QUESTION from the collection, citing the exact passages.
 
     Without --generator the answer is extractive: the passages' own best sentences, so every
@@ -40,12 +53,17 @@ def ask(question: str, generator: str | None, model: str | None, k: int, rewrite
 
     gen = get_generator(generator, model=model)
     with target(collection).open(readonly=True) as col:
-        asker = Asker(col, gen, AskOptions(k=k, rewrite=rewrite, filter=filter_, memory=memory))
+        # A filtered question must not be answered from memory made without the filter.
+        asker = Asker(col, gen, AskOptions(k=k, rewrite=rewrite, filter=filter_, memory=memory and not where,
+                                           where=where))
         streaming = gen is not None and not as_json and sys.stdout.isatty()
         answer = asker.ask(question, on_token=(lambda s: out.print(s, end="")) if streaming else None)
         asker.close()
+        entries = cited_bibtex(col, answer) if bibtex else ""
     if as_json:
         d = asdict(answer)
+        if bibtex:
+            d["bibtex"] = entries
         print_json(d)
         return
     if streaming:
@@ -60,6 +78,20 @@ def ask(question: str, generator: str | None, model: str | None, k: int, rewrite
     for c in answer.citations:
         out.print(Text.assemble((f"[{c.n}] ", "bold"), (c.title or c.doc_id, "cyan"),
                                 (f"  {c.doc_id} chars {c.start}-{c.end}", "dim")))
+        if where_line := locator(c.authors, c.year, c.section, c.page):
+            out.print(Text("    " + where_line, style="green"))
         out.print(Text(f"    “{c.quote}”"), soft_wrap=True)
+    if bibtex and entries:
+        out.print()
+        out.print(entries, markup=False, highlight=False)
     source = "memory" if answer.from_memory else answer.reader
     err.print(Text(f"{source}; " + ", ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items()), style="dim"))
+
+
+def cited_bibtex(col: object, answer: object) -> str:
+    """BibTeX entries of the documents an answer cites, in citation order."""
+    from sleuth.ingest.bibtex import to_bibtex
+
+    ids = list(dict.fromkeys(c.doc_id for c in answer.citations))  # type: ignore[attr-defined]
+    docs = [d for d in (col.store.get_document(i) for i in ids) if d is not None]  # type: ignore[attr-defined]
+    return to_bibtex(docs) if docs else ""

@@ -86,6 +86,12 @@ def target(collection: Path | None, **overrides: Any) -> Target:
     return get_target(backend, Options(resolve(collection), **chosen))
 
 
+def where_option(f: F) -> F:
+    return click.option("--where", "where", multiple=True, metavar="FILTER",
+                        help="Only papers that pass: year>=2020, year=2019, author:NAME, title:WORDS, venue:WORDS, "
+                             "doi:PREFIX, arxiv:ID (repeat to require several).")(f)
+
+
 def json_option(f: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout (for scripts).")(f)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from rich.text import Text
 
 from sleuth.chunking import CHUNKERS
 from sleuth.cli.common import (
+    EXIT_ERROR,
     backend_options,
     collection_option,
     err,
@@ -38,7 +40,10 @@ from sleuth.store.collection import IngestSummary
 @click.option("--title-field", default="title", show_default=True, help="JSONL: field holding the title.")
 @click.option("--text-field", default="text", show_default=True, help="JSONL: field holding the text.")
 @click.option("--encoding", default="utf-8", show_default=True, help="Text encoding of the input files.")
-@click.option("--skip-bad", is_flag=True, help="Record malformed records in the summary and go on, instead of stopping.")
+@click.option("--skip-bad", is_flag=True, help="Record malformed files and records in the summary and go on (the default; wins over --strict).")
+@click.option("--strict", is_flag=True, help="Stop at the first malformed file or record, instead of listing it and going on.")
+@click.option("--with-references", "with_references", is_flag=True,
+              help="PDF: index the reference list as text too (it is always parsed into the metadata).")
 @click.option("--chunker", type=click.Choice(CHUNKERS.names()), default=None, help="New collections only: how to cut passages [sentence].")
 @click.option("--chunk-size", type=int, default=None, help="New collections only: passage length in words [200].")
 @click.option("--chunk-overlap", type=int, default=None, help="New collections only: overlap in words [0].")
@@ -53,16 +58,21 @@ from sleuth.store.collection import IngestSummary
 @json_option
 @friendly_errors
 def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_field: str, title_field: str,
-          text_field: str, encoding: str, skip_bad: bool, chunker: str | None, chunk_size: int | None,
-          chunk_overlap: int | None, no_progress: bool, vectors_file: Path | None, ray: bool, ray_workers: int,
-          as_json: bool) -> None:
-    """Index files into a collection (created if needed).
+          text_field: str, encoding: str, skip_bad: bool, strict: bool, with_references: bool, chunker: str | None,
+          chunk_size: int | None, chunk_overlap: int | None, no_progress: bool, vectors_file: Path | None, ray: bool,
+          ray_workers: int, as_json: bool) -> None:
+    """Index files into a collection (created if needed): PDFs, .bib (Zotero/Better BibTeX, with linked
+    PDFs), Markdown, text, JSONL or a BEIR folder.
 
-    Re-running is safe and cheap: unchanged documents are skipped (content hash), changed ones
-    re-indexed. An interrupted run keeps what it committed; run it again to finish.
+    Re-running is safe and cheap: an unchanged file is skipped before it is read (size, mtime and
+    sha256 recorded per file), changed ones re-indexed, and the same file in two places is one
+    document. A malformed file or record is listed in the summary and the rest is indexed (exit
+    status 1); --strict stops at the first. An interrupted run keeps what it committed; run it again
+    to finish.
     """
     if not paths and vectors_file is None:
         raise click.UsageError("Give the files or folders to index (or --vectors FILE to import embeddings).")
+    skip_bad = skip_bad or not strict
     where = target(collection)
     chosen = {k: v for k, v in (("chunker", chunker), ("chunk_size", chunk_size), ("chunk_overlap", chunk_overlap)) if v is not None}
     settings = None
@@ -73,7 +83,7 @@ def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_
                 base = existing.settings
         settings = base.replace(**chosen)
     read_options = dict(fmt=fmt, id_field=id_field, title_field=title_field, text_field=text_field, encoding=encoding,
-                        skip_bad=skip_bad)
+                        skip_bad=skip_bad, include_references=with_references)
     # Both check the paths before a collection is created.
     session: AbstractContextManager[None] = nullcontext()
     if ray:
@@ -83,7 +93,7 @@ def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_
         work = plan(list(paths), **read_options)
         session = ray_session(ray_workers)  # before any Milvus client exists (see ray_session)
     else:
-        opts = Options(id_field, title_field, text_field, encoding, skip_bad)
+        opts = Options(id_field, title_field, text_field, encoding, skip_bad, with_references)
         found = list(sources(list(paths), fmt=fmt, opts=opts))  # the files, so the total is known first
     on_interrupt(lambda: _kept(where))
     with session, where.open_or_create(settings) as col:
@@ -113,7 +123,9 @@ def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_
             elif paths:
                 whole_files = all(isinstance(e, tuple) and not e[0].splittable for e in found)
                 bar.update(task, total=expected_records(found), unit="files" if whole_files else "records")
-                items = read_sources(found, opts, on_source=lambda s: bar.update(task, current=s.rel))
+                # The embedded store records sources: unchanged files are skipped before they are read.
+                ledger = col.store if hasattr(col.store, "get_source") else None
+                items = read_sources(found, opts, on_source=lambda s: bar.update(task, current=s.rel), ledger=ledger)
                 summary = col.ingest(items, on_progress=lambda n: bar.advance(task, n), on_embed=embedded,
                                      on_commit=to_embed, embed=vectors_file is None)
             else:
@@ -124,16 +136,23 @@ def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_
     if as_json:
         print_json({**summary.to_dict(), "collection": where.label, "total": total, "vectors_imported": imported,
                     "unembedded_passages": left})
-        return
-    _print_summary(summary, where.label, total)
-    if imported is not None:
-        err.print(f"Imported {imported:,} vectors from {vectors_file}.")
-    if left:
-        err.print(f"{left:,} passages are not embedded yet: run `sleuth index` to finish"
-                  + (" (or import their vectors with --vectors)." if vectors_file else "."))
-    if paths and not (summary.added or summary.updated or summary.skipped or summary.failed):
-        err.print("No documents were found in the given paths. Supported: a BEIR folder (corpus.jsonl), "
-                  ".jsonl/.ndjson, .md/.markdown, .txt and .pdf files; or pass --format.")
+    else:
+        _print_summary(summary, where.label, total)
+        if imported is not None:
+            err.print(f"Imported {imported:,} vectors from {vectors_file}.")
+        if left:
+            err.print(f"{left:,} passages are not embedded yet: run `sleuth index` to finish"
+                      + (" (or import their vectors with --vectors)." if vectors_file else "."))
+        if paths and not (summary.added or summary.updated or summary.skipped or summary.failed):
+            err.print("No documents were found in the given paths. Supported: a BEIR folder (corpus.jsonl), "
+                      ".jsonl/.ndjson, .md/.markdown, .txt, .pdf and .bib files; or pass --format.")
+    if _malformed(summary):
+        sys.exit(EXIT_ERROR)
+
+
+def _malformed(s: IngestSummary) -> bool:
+    """Failures other than empty inputs (reported, but nothing was wrong with them)."""
+    return any(not f.empty for f in s.failed)
 
 
 def _kept(where: Any) -> str:

@@ -14,6 +14,7 @@ from sleuth import __version__
 COMMANDS = {
     "index": "index:index", "search": "search:search", "ask": "ask:ask", "eval-answers": "answers:eval_answers",
     "eval": "eval:eval_", "stats": "manage:stats", "rm": "manage:rm", "ls": "manage:ls",
+    "show": "show:show", "meta": "meta:meta", "cite": "cite:cite",
     "settings": "manage:settings", "doctor": "doctor:doctor", "serve": "serve:serve", "synth": "synth:synth",
     "tune": "tune:tune",
 }

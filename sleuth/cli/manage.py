@@ -13,6 +13,7 @@ from sleuth.cli.common import EXIT_ERROR, collection_option, err, friendly_error
 from sleuth.config import settings_table
 from sleuth.errors import InputError
 from sleuth.store.collection import Collection
+from sleuth.text.cite import locator
 
 
 @click.command()
@@ -41,14 +42,18 @@ def stats(collection: Path | None, as_json: bool) -> None:
 @json_option
 @friendly_errors
 def ls(collection: Path | None, limit: int, offset: int, as_json: bool) -> None:
-    """List documents (id, title, source) in the order they were added."""
+    """List documents (id, title, authors, year) in the order they were added.
+
+    --json gives doc_id, source, title, authors, year, arxiv_id and doi of each.
+    """
     with Collection.open(resolve(collection), readonly=True) as col:
-        rows = col.store.list_documents(limit, offset)
+        rows = col.store.list_entries(limit, offset)
     if as_json:
-        print_json([{"doc_id": d, "title": t, "source": s} for d, t, s in rows])
+        print_json(rows)
         return
-    for d, t, _ in rows:
-        out.print(f"{d}\t{t}", highlight=False)
+    for r in rows:
+        who = locator(r["authors"], r["year"])
+        out.print(f"{r['doc_id']}\t{r['title']}" + (f"\t{who}" if who else ""), highlight=False, markup=False)
 
 
 @click.command()

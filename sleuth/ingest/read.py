@@ -9,6 +9,7 @@ from pathlib import Path
 from sleuth.errors import ConfigError, InputError
 from sleuth.ingest.base import FORMATS, Format, Item, Options, Rejected, Source, bad, empty, format_for
 from sleuth.ingest.beir import CORPUS_FILE
+from sleuth.ingest.sources import Ledger, RunLedger, SourceSeen, Unchanged, tracked
 
 PathArg = str | os.PathLike[str]
 
@@ -22,8 +23,10 @@ def read_paths(
     text_field: str = "text",
     encoding: str = "utf-8",
     skip_bad: bool = False,
+    include_references: bool = False,
+    ledger: Ledger | None = None,
     on_source: Callable[[Source], None] | None = None,
-) -> Iterator[Item]:
+) -> Iterator[Item | Unchanged | SourceSeen]:
     """Stream a Document, or a Rejected, for every input found under ``paths``.
 
     Directories are walked recursively in name order, skipping hidden entries, symlinked
@@ -32,10 +35,14 @@ def read_paths(
     one-file-one-document formats are paths relative to the argument they were found under (a
     file given directly: its name). Bad paths and options raise here, before anything is read;
     a bad file raises FormatError when reached, or is yielded as Rejected with ``skip_bad``.
-    ``on_source`` is called with each file just before it is read (progress: "reading x.pdf").
+    ``include_references`` also indexes a PDF's reference list as text. With a ``ledger`` (a
+    collection's docstore) whole files go through :func:`sleuth.ingest.sources.tracked`: unchanged
+    ones are skipped before parsing (:class:`Unchanged`) and each read one is followed by a
+    :class:`SourceSeen` record. ``on_source`` is called with each file just before it is read
+    (progress: "reading x.pdf").
     """
-    opts = Options(id_field, title_field, text_field, encoding, skip_bad)
-    return read_sources(sources(paths, fmt=fmt, opts=opts), opts, on_source)
+    opts = Options(id_field, title_field, text_field, encoding, skip_bad, include_references)
+    return read_sources(sources(paths, fmt=fmt, opts=opts), opts, on_source, ledger)
 
 
 def sources(paths: PathArg | Iterable[PathArg], *, fmt: str | None = None,
@@ -92,13 +99,16 @@ def _sources(roots: list[Path], forced: Format | None, opts: Options) -> Iterato
 
 
 def read_sources(found: Iterable[tuple[Format, Source] | Rejected], opts: Options = Options(),
-                 on_source: Callable[[Source], None] | None = None) -> Iterator[Item]:
-    """Read what :func:`sources` found (a list of it may be kept to count the work first).
+                 on_source: Callable[[Source], None] | None = None,
+                 ledger: Ledger | None = None) -> Iterator[Item | Unchanged | SourceSeen]:
+    """Read what :func:`sources` found (a list of it may be kept to count the work first); with a
+    ``ledger``, through :func:`sleuth.ingest.sources.tracked` (see :func:`read_paths`).
 
     A file of zero bytes is reported as ``empty file`` whatever its format, never fatal: an empty
     .pdf is as harmless as an empty .txt (the readers' own checks cover files that hold only
     whitespace, front matter or blank lines).
     """
+    run = RunLedger(ledger) if ledger is not None else None
     for entry in found:
         if isinstance(entry, Rejected):
             yield entry
@@ -109,7 +119,7 @@ def read_sources(found: Iterable[tuple[Format, Source] | Rejected], opts: Option
         if _size(source.path) == 0 and source.start == 0:
             yield empty(source.path, None, "empty file")
             continue
-        yield from fmt.read(source, opts)
+        yield from tracked(fmt, source, opts, run) if run is not None else fmt.read(source, opts)
 
 
 def _size(path: Path) -> int | None:

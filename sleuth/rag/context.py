@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sleuth.types import Chunk, Citation
 
@@ -19,6 +20,8 @@ class Passage:
     """Cosine of the question and the passage (dense), used by the filter and for abstention."""
     row: int = 0
     """The chunk's row id in the docstore (how the indexes address it)."""
+    info: Any = None
+    """Page, section, authors and year of the chunk (:class:`sleuth.store.papers.ChunkInfo`), when known."""
 
 
 def cite(passage: Passage, start: int | None = None, end: int | None = None) -> Citation:
@@ -28,7 +31,10 @@ def cite(passage: Passage, start: int | None = None, end: int | None = None) -> 
     b = c.end if end is None else end
     if not c.start <= a <= b <= c.end:
         raise ValueError(f"span [{a}, {b}) is outside passage [{c.start}, {c.end})")
-    return Citation(passage.n, c.doc_id, c.chunk_id, a, b, passage.title, c.text[a - c.start : b - c.start])
+    info = passage.info
+    extra = {} if info is None else {"page": info.page_of(a), "section": info.section, "authors": info.authors,
+                                     "year": info.year}
+    return Citation(passage.n, c.doc_id, c.chunk_id, a, b, passage.title, c.text[a - c.start : b - c.start], **extra)
 
 
 def render(passages: list[Passage]) -> str:

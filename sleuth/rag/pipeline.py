@@ -50,6 +50,8 @@ class AskOptions:
     abstain_below: float = ABSTAIN_BELOW
     mode: str | None = None
     """Retrieval pipeline (default: the collection's default mode)."""
+    where: tuple[str, ...] = ()
+    """Metadata filters (``year>=2020``, ``author:Karpukhin``; see :mod:`sleuth.retrieve.where`)."""
 
 
 class Asker:
@@ -82,16 +84,18 @@ class Asker:
     def retrieve(self, question: str, queries: list[str], qvec: np.ndarray | None) -> list[Passage]:
         pipe = get_pipeline(self.options.mode or self.col.default_mode)
         depth = max(self.options.k * 4, 20)
-        runs = [pipe(self.col, q, depth) for q in queries]
+        runs = [self.col.ranked(lambda d, q=q: pipe(self.col, q, d), depth, self.options.where) for q in queries]
         chunk_of = {d: c for run in reversed(runs) for d, _, c in run}
         fused = runs[0] if len(runs) == 1 else [(d, s, chunk_of[d]) for d, s in rrf([[(d, s) for d, s, _ in r] for r in runs])]
         passages = []
-        for doc_id, score, chunk_id in fused[: self.options.k]:
+        head = fused[: self.options.k]
+        info = self.col.store.chunk_info([int(c) for _, _, c in head]) if hasattr(self.col.store, "chunk_info") else {}
+        for doc_id, score, chunk_id in head:
             found = self.col.store.get_chunk(int(chunk_id))
             if found is None:
                 continue
             chunk, title = found
-            passages.append(Passage(len(passages) + 1, chunk, title, score, row=int(chunk_id)))
+            passages.append(Passage(len(passages) + 1, chunk, title, score, row=int(chunk_id), info=info.get(int(chunk_id))))
         if qvec is not None and passages:
             rel = self.col.dense.vectors_for([p.row for p in passages]) @ qvec
             passages = [replace(p, relevance=float(r)) for p, r in zip(passages, rel)]

@@ -58,6 +58,10 @@ class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     question: str = Field(..., description="The question, in words.", examples=["How do bees turn nectar into honey?"])
     k: int = Field(5, ge=1, le=50, description="Passages given to the reader.")
+    where: list[str] = Field(default_factory=list, max_length=20,
+                             description="Metadata filters, all required: `year>=2020`, `author:Karpukhin`, "
+                                         "`title:WORDS`, `venue:WORDS`, `doi:PREFIX`, `arxiv:ID`.",
+                             examples=[["year>=2020"]])
 
 
 class DocumentIn(BaseModel):
@@ -164,10 +168,13 @@ def create_app(
         q: Annotated[str, Query(description="The query.", max_length=10_000)],
         k: Annotated[int, Query(ge=1, le=1000, description="How many documents.")] = 10,
         mode: Annotated[str | None, Query(description="Retrieval pipeline (default: the collection's).")] = None,
+        where: Annotated[list[str] | None, Query(max_length=20, description="Metadata filters, all required "
+                                                 "(repeat the parameter): `year>=2020`, `author:Karpukhin`, ...")] = None,
     ) -> dict[str, Any]:
         """Ranked documents, each with its best passage and a snippet; `highlights` are character
-        ranges of matched words inside `snippet` (the same JSON as `sleuth search --json`)."""
-        mode, hits = state.search(q, k, mode)
+        ranges of matched words inside `snippet`; `authors`, `year`, `section` and `page` (1-based) say
+        where the passage is (the same JSON as `sleuth search --json`)."""
+        mode, hits = state.search(q, k, mode, tuple(where or ()))
         return {"query": q, "mode": mode, "hits": [hit_json(h) for h in hits]}
 
     @app.post("/api/ask", tags=["read"], responses=ERROR_RESPONSES, summary="Ask")
@@ -175,13 +182,14 @@ def create_app(
         """An answer whose sentences cite numbered passages: `citations[n]` gives the document id and the
         exact character span (`start`, `end`, `quote`). When the collection does not hold the answer,
         `abstained` is true."""
-        return asdict(state.ask(req.question, req.k))
+        return asdict(state.ask(req.question, req.k, where=tuple(req.where)))
 
     @app.get("/api/ask/stream", tags=["read"], responses=ERROR_RESPONSES, summary="Ask, streamed",
              response_class=StreamingResponse)
     def api_ask_stream(
         q: Annotated[str, Query(description="The question.", max_length=10_000)],
         k: Annotated[int, Query(ge=1, le=50)] = 5,
+        where: Annotated[list[str] | None, Query(max_length=20, description="Metadata filters, as for /api/search.")] = None,
     ) -> StreamingResponse:
         """Server-sent events: `token` events (`{"text": ...}`) while a generator writes, then one
         `answer` event with the whole answer as in `POST /api/ask`, or one `error` event with the error
@@ -193,7 +201,7 @@ def create_app(
 
         def work() -> None:
             try:
-                answer = state.ask(q, k, on_token=lambda s: events.put(("token", {"text": s})))
+                answer = state.ask(q, k, on_token=lambda s: events.put(("token", {"text": s})), where=tuple(where or ()))
                 events.put(("answer", asdict(answer)))
             except SleuthError as exc:
                 events.put(("error", errors.body(errors.status_of(exc), exc.what, exc.fix)))

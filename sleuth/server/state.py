@@ -130,17 +130,21 @@ class CollectionState:
 
     # -- reads ---------------------------------------------------------------------------------
 
-    def search(self, query: str, k: int, mode: str | None) -> tuple[str, list[Any]]:
+    def search(self, query: str, k: int, mode: str | None, where: tuple[str, ...] = ()) -> tuple[str, list[Any]]:
         with self.view() as v:
             mode = mode or v.col.default_mode
-            return mode, v.col.search(query, k, mode=mode)
+            return mode, v.col.search(query, k, mode=mode, where=where)
 
-    def ask(self, question: str, k: int, on_token: Any = None) -> Answer:
+    def ask(self, question: str, k: int, on_token: Any = None, where: tuple[str, ...] = ()) -> Answer:
         with self.view() as v, self._ask:
             asker = v.asker
-            if asker.options.k != k:
-                asker.options = replace(asker.options, k=k)
-            return asker.ask(question, on_token=on_token)
+            # A filtered question is answered afresh: the memory holds unfiltered answers.
+            saved = replace(asker.options, k=k)
+            asker.options = replace(saved, where=where, memory=saved.memory and not where) if where else saved
+            try:
+                return asker.ask(question, on_token=on_token)
+            finally:
+                asker.options = saved
 
     def document(self, doc_id: str) -> Any:
         with self.view() as v:

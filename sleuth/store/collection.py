@@ -27,10 +27,12 @@ from sleuth.index.dense import DenseIndex
 from sleuth.index.lexical import LexicalIndex
 from sleuth.index.vectors import Encoder, passage_text
 from sleuth.rerank.cross_encoder import CrossEncoder
+from sleuth.ingest.sources import SourceRecord, SourceSeen, Unchanged
 from sleuth.store import binding
 from sleuth.store.atomic import fsync_dir
 from sleuth.store.docstore import DocStore
 from sleuth.store.integrity import content_hash
+from sleuth.store.papers import corrected
 from sleuth.store.lock import WriteLock
 from sleuth.store.meta import META, MetaDamagedError, immutable_part, new_meta, read_meta, save_meta, upgrade_meta, write_tuned
 from sleuth.text import Analyzer
@@ -59,6 +61,8 @@ class Failure:
     source: str
     line: int | None
     reason: str
+    empty: bool = False
+    """An empty input: reported, but nothing was wrong with it."""
 
 
 @dataclass
@@ -73,7 +77,7 @@ class IngestSummary:
         return {
             "added": self.added, "updated": self.updated, "skipped": self.skipped,
             "failed": len(self.failed), "chunks": self.chunks,
-            "failures": [f.__dict__ for f in self.failed],
+            "failures": [{"source": f.source, "line": f.line, "reason": f.reason} for f in self.failed],
         }
 
 
@@ -112,21 +116,26 @@ class Searchable:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def search(self, query: str, k: int = 10, *, mode: str | None = None, snippets: bool = True) -> list[Hit]:
+    def search(self, query: str, k: int = 10, *, mode: str | None = None, snippets: bool = True,
+               where: Iterable[str] = ()) -> list[Hit]:
         """The ``k`` best documents for ``query``, each with its best passage and a highlighted snippet.
 
         ``mode`` names a pipeline (see :data:`sleuth.retrieve.PIPELINES`); default :attr:`default_mode`.
+        ``where`` holds metadata filters (``year>=2020``, ``author:Karpukhin``; see
+        :mod:`sleuth.retrieve.where`): only documents that pass them are ranked.
         """
         from sleuth.retrieve import get_pipeline  # pipelines import this module
 
         check_query(query)
         if k < 1:
             raise InputError(f"k must be at least 1, got {k}.", "Pass -k 10, for example.")
-        ranked = get_pipeline(mode or self.default_mode)(self, query, k)  # type: ignore[arg-type]
+        pipe = get_pipeline(mode or self.default_mode)
+        ranked = self.ranked(lambda depth: pipe(self, query, depth), k, where)  # type: ignore[arg-type]
         if not snippets:
             return [Hit(doc_id, float(score), rank) for rank, (doc_id, score, _) in enumerate(ranked)]
         # One look-up for all passages: a round trip each would dominate a remote store's latency.
         chunks = self.store.get_chunks([int(c) for _, _, c in ranked])
+        info = self.store.chunk_info(chunks) if hasattr(self.store, "chunk_info") else {}
         hits = []
         for rank, (doc_id, score, chunk_id) in enumerate(ranked):
             found = chunks.get(int(chunk_id))
@@ -134,8 +143,22 @@ class Searchable:
                 continue
             chunk, title = found
             text, marks = snippet(chunk.text, query, self.analyzer)
-            hits.append(Hit(doc_id, float(score), rank, chunk, title, text, marks))
+            ci = info.get(int(chunk_id))
+            extra = {} if ci is None else {"page": ci.page, "section": ci.section, "authors": ci.authors, "year": ci.year}
+            hits.append(Hit(doc_id, float(score), rank, chunk, title, text, marks, **extra))
         return hits
+
+    def ranked(self, run: Callable[[int], list[tuple[str, float, int]]], k: int,
+               where: Iterable[str] = ()) -> list[tuple[str, float, int]]:
+        """``run(k)``, or with ``where`` filters the first ``k`` results that pass them."""
+        from sleuth.retrieve.where import filtered, parse_where
+
+        conditions = parse_where(where)
+        if not conditions:
+            return run(k)
+        if not hasattr(self.store, "matching"):
+            raise InputError("Metadata filters (--where) need the embedded store.", "Drop --where, or search an embedded collection.")
+        return filtered(run, k, self.store.matching(conditions), self.store.count_documents())
 
 
 class Collection(Searchable):
@@ -287,7 +310,7 @@ class Collection(Searchable):
         def commit() -> None:
             nonlocal unflushed
             before = summary.chunks
-            self._commit(pending, summary, on_commit)
+            self._commit(pending, summary, on_commit, seen)
             unflushed += summary.chunks - before
             if unflushed >= lexical.FLUSH_ROWS:  # bounded memory, and a crash leaves a bounded tail
                 lexical.flush(self.directory / LEXICAL, self.store, self.analyzer)
@@ -297,6 +320,7 @@ class Collection(Searchable):
 
         with WriteLock(self.directory):
             pending: dict[str, Document] = {}
+            seen: list[SourceRecord] = []  # recorded with (or after) the documents they gave
             try:
                 for item in items:
                     if isinstance(item, Document):
@@ -305,12 +329,16 @@ class Collection(Searchable):
                         pending[item.doc_id] = item
                         if len(pending) >= batch_size:
                             commit()
+                    elif isinstance(item, (Unchanged, SourceSeen)):
+                        seen.append(item.record)
+                        if isinstance(item, Unchanged):
+                            summary.skipped += len(item.record.doc_ids)
                     else:
-                        summary.failed.append(Failure(item.source, item.line, item.reason))
+                        summary.failed.append(Failure(item.source, item.line, item.reason, getattr(item, "empty", False)))
                     if on_progress:
                         on_progress(1)
             finally:
-                self._commit(pending, summary, on_commit)
+                self._commit(pending, summary, on_commit, seen)
                 lexical.flush(self.directory / LEXICAL, self.store, self.analyzer)
             if self.encoder is not None and embed:
                 vectors.flush(self.directory / VECTORS, self.store, self.encoder, on_embed)
@@ -357,13 +385,14 @@ class Collection(Searchable):
         return n
 
     def _commit(self, pending: dict[str, Document], summary: IngestSummary,
-                on_commit: Callable[[list[str]], None] | None) -> None:
-        if not pending:
+                on_commit: Callable[[list[str]], None] | None, sources: list[SourceRecord] | None = None) -> None:
+        if not pending and not sources:
             return
         known = self.store.hashes(pending)
         batch, replace = [], []
         s = self.settings
         for doc_id, doc in pending.items():
+            doc = corrected(doc, self.store.correction(doc_id))  # what a user set by hand wins
             problem = document_problem(doc.doc_id, doc.title, doc.text, doc.metadata)
             if problem:
                 summary.failed.append(Failure(doc.source, None, f"document {doc_id!r} was not stored: {problem}"))
@@ -383,10 +412,12 @@ class Collection(Searchable):
                 summary.added += 1
             summary.chunks += len(spans)
             batch.append((doc, digest, spans))
-        self.store.write_batch(batch, delete_first=replace)
-        if on_commit:
+        self.store.write_batch(batch, delete_first=replace, sources=sources or ())
+        if on_commit and pending:
             on_commit(list(pending))
         pending.clear()
+        if sources:
+            sources.clear()
 
     def delete(self, doc_ids: Iterable[str]) -> int:
         """Remove documents (and their chunks) by id; returns how many existed."""
@@ -528,9 +559,9 @@ def _clear_trash(directory: Path) -> None:
 
 def document_spans(doc: Document, settings: Settings) -> list[tuple[int, int]]:
     """The passages of ``doc`` as character spans; empty when it has neither text nor title."""
-    from sleuth.chunking import chunk_text  # writers only: a search does not import the chunkers
+    from sleuth.chunking import chunk_document  # writers only: a search does not import the chunkers
 
-    spans = chunk_text(doc.text, settings.chunker, settings.chunk_size, settings.chunk_overlap)
+    spans = chunk_document(doc.text, doc.metadata, settings.chunker, settings.chunk_size, settings.chunk_overlap)
     if not spans and doc.title.strip():
         spans = [(0, 0)]  # a title-only document: one empty passage, found through its title
     return spans

@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from sleuth.errors import CollectionError
+from sleuth.store import papers
 from sleuth.store.integrity import (
     DamagedRowError,
     chunk_checksum,
@@ -98,6 +99,8 @@ class DocStore:
             if self.legacy and not readonly:
                 migrate(self.db)
                 self.legacy = False
+            if not readonly:
+                papers.migrate(self.db)
             self.id: str | None = None if self.legacy else self._meta_value("id")
         # Read-only views of a docstore older than the checksums select a stand-in column.
         self._dcols = DOC_COLUMNS.replace("d.checksum", "0") if self.legacy else DOC_COLUMNS
@@ -365,17 +368,19 @@ class DocStore:
     # -- writes (callers hold the collection's write lock) -------------------------------------
 
     def write_batch(
-        self, docs: list[tuple[Document, str, list[tuple[int, int]]]], delete_first: Iterable[str] = ()
+        self, docs: list[tuple[Document, str, list[tuple[int, int]]]], delete_first: Iterable[str] = (),
+        sources: Iterable[papers.SourceRecord] = (),
     ) -> None:
-        """Delete ``delete_first`` doc ids, then insert each (document, hash, chunk spans); one transaction."""
+        """Delete ``delete_first`` doc ids, insert each (document, hash, chunk spans), record ``sources``:
+        one transaction."""
         now = time.time()
         try:
-            self._write_batch(docs, delete_first, now)
+            self._write_batch(docs, delete_first, now, list(sources))
         except sqlite3.Error as exc:
             raise sqlite_error(self.path, exc, "write", "nothing of this batch was stored") from None
 
     def _write_batch(self, docs: list[tuple[Document, str, list[tuple[int, int]]]], delete_first: Iterable[str],
-                     now: float) -> None:
+                     now: float, sources: list[papers.SourceRecord]) -> None:
         db = self.db
         with db:
             for doc_id in delete_first:
@@ -384,22 +389,26 @@ class DocStore:
             for doc, digest, spans in docs:
                 doc_row += 1
                 db.execute(
-                    "INSERT INTO documents (id, doc_id, title, text, source, metadata, hash, added, checksum) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO documents (id, doc_id, title, text, source, metadata, hash, added, checksum, "
+                    "authors, year) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (doc_row, doc.doc_id, doc.title, doc.text, doc.source,
                      json.dumps(doc.metadata, ensure_ascii=False, default=str), digest, now,
-                     document_checksum(doc_row, doc.doc_id, doc.source, digest, now)),
+                     document_checksum(doc_row, doc.doc_id, doc.source, digest, now), *papers.document_fields(doc)),
                 )
                 rows = [(chunk_row + i + 1, doc_row, i, a, b) for i, (a, b) in enumerate(spans)]
                 chunk_row += len(rows)
-                db.executemany("INSERT INTO chunks (id, doc, ord, start, end, checksum) VALUES (?, ?, ?, ?, ?, ?)",
-                               [(*r, chunk_checksum(*r)) for r in rows])
+                db.executemany("INSERT INTO chunks (id, doc, ord, start, end, checksum, page, section, page_breaks) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               [(*r, chunk_checksum(*r), *papers.chunk_fields(doc.metadata, r[3], r[4])) for r in rows])
+            papers.put_sources(db, sources)
             self._bump(db)
 
     def delete(self, doc_ids: Iterable[str]) -> int:
+        ids = list(doc_ids)
         try:
             with self.db as db:
-                n = sum(db.execute("DELETE FROM documents WHERE doc_id = ?", (d,)).rowcount for d in doc_ids)
+                n = sum(db.execute("DELETE FROM documents WHERE doc_id = ?", (d,)).rowcount for d in ids)
+                papers.forget_documents(db, ids)
                 self._bump(db)
         except sqlite3.Error as exc:
             raise sqlite_error(self.path, exc, "write", "nothing was deleted") from None
@@ -422,3 +431,42 @@ class DocStore:
         if not self.legacy:
             db.execute("UPDATE store_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
                        "WHERE key = 'generation'")
+
+    # -- papers (see sleuth.store.papers) ----------------------------------------------------------
+
+    def chunk_info(self, chunk_ids: Iterable[int]) -> dict[int, papers.ChunkInfo]:
+        """Page, section, authors and year of each chunk (empty for a collection not yet migrated)."""
+        return papers.chunk_info(self.db, chunk_ids)
+
+    def document_chunks(self, doc_id: str) -> list[dict[str, object]]:
+        return papers.document_chunks(self.db, doc_id)
+
+    def list_entries(self, limit: int = 100, offset: int = 0) -> list[dict[str, object]]:
+        return papers.list_entries(self.db, limit, offset)
+
+    def owner(self, doc_id: str) -> str | None:
+        return papers.owner(self.db, doc_id) if "sources" in self._tables() else None
+
+    def get_source(self, path: str) -> papers.SourceRecord | None:
+        return papers.get_source(self.db, path) if "sources" in self._tables() else None
+
+    def source_by_hash(self, sha256: str) -> papers.SourceRecord | None:
+        return papers.source_by_hash(self.db, sha256) if "sources" in self._tables() else None
+
+    def correction(self, doc_id: str) -> dict[str, object]:
+        return papers.get_correction(self.db, doc_id) if "corrections" in self._tables() else {}
+
+    def set_correction(self, doc_id: str, fields: dict[str, object]) -> None:
+        papers.put_correction(self.db, doc_id, fields)
+
+    def matching(self, conditions: list[object]) -> set[str]:
+        """Ids of the documents that pass ``--where`` conditions (:mod:`sleuth.retrieve.where`)."""
+        from sleuth.retrieve.where import matching_documents
+
+        if "year" not in papers.columns(self.db, "documents"):
+            raise CollectionError("This collection predates metadata filters and was opened read-only.",
+                                  "Run `sleuth index` on it once (an already indexed folder will do): it is upgraded in place.")
+        return matching_documents(self.db, conditions)  # type: ignore[arg-type]
+
+    def _tables(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}

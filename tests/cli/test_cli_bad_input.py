@@ -59,6 +59,13 @@ def ok_json(runner: CliRunner, *args: Any) -> Any:
     return json.loads(ok(runner, *args, "--json").stdout)
 
 
+def listed_json(runner: CliRunner, *args: Any) -> Any:
+    """An index run that went on past bad input: it lists the failures and exits 1."""
+    result = invoke(runner, *args, "--json")
+    assert result.exit_code == 1, f"exit {result.exit_code}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    return json.loads(result.stdout)
+
+
 def flat(text: str) -> str:
     return " ".join(text.split())
 
@@ -115,7 +122,7 @@ BAD_JSONL = (
 
 def test_malformed_jsonl_names_file_and_line(runner: CliRunner, col: Path) -> None:
     write("bad.jsonl", BAD_JSONL)
-    err = refused(invoke(runner, "index", "bad.jsonl", "-c", col, "--no-progress"),
+    err = refused(invoke(runner, "index", "bad.jsonl", "-c", col, "--strict", "--no-progress"),
                   "bad.jsonl:2", "invalid JSON", fix="--skip-bad")
     assert "fix the line" in err
     # Documented in Collection.ingest: a reader error commits the records before it, then propagates;
@@ -127,7 +134,7 @@ def test_malformed_jsonl_names_file_and_line(runner: CliRunner, col: Path) -> No
 
 def test_malformed_jsonl_with_skip_bad(runner: CliRunner, col: Path) -> None:
     write("bad.jsonl", BAD_JSONL)
-    out = ok_json(runner, "index", "bad.jsonl", "-c", col, "--skip-bad")
+    out = listed_json(runner, "index", "bad.jsonl", "-c", col, "--skip-bad")
     assert (out["added"], out["failed"]) == (2, 1)
     (failure,) = out["failures"]
     assert failure["source"].endswith("bad.jsonl") and failure["line"] == 2
@@ -140,7 +147,8 @@ def test_malformed_jsonl_with_skip_bad(runner: CliRunner, col: Path) -> None:
 
 def test_skip_bad_human_summary_lists_path_and_line(runner: CliRunner, col: Path) -> None:
     write("bad.jsonl", BAD_JSONL)
-    result = ok(runner, "index", "bad.jsonl", "-c", col, "--skip-bad", "--no-progress")
+    result = invoke(runner, "index", "bad.jsonl", "-c", col, "--skip-bad", "--no-progress")
+    assert result.exit_code == 1  # the run went on, and says something was wrong
     err = flat(result.stderr)
     assert "failed bad.jsonl:2: invalid JSON" in err
     assert f"now holds {N_DOCS + 2} documents" in err
@@ -148,7 +156,7 @@ def test_skip_bad_human_summary_lists_path_and_line(runner: CliRunner, col: Path
 
 def test_jsonl_record_without_text_field(runner: CliRunner, col: Path) -> None:
     write("notext.jsonl", '{"_id": "x", "body": "words"}\n')
-    refused(invoke(runner, "index", "notext.jsonl", "-c", col, "--no-progress"),
+    refused(invoke(runner, "index", "notext.jsonl", "-c", col, "--strict", "--no-progress"),
             "notext.jsonl:1", "missing field 'text'", fix="--text-field")
     out = ok_json(runner, "index", "notext.jsonl", "-c", col, "--text-field", "body")
     assert out["added"] == 1
@@ -160,11 +168,11 @@ def test_jsonl_record_without_text_field(runner: CliRunner, col: Path) -> None:
 
 def test_undecodable_text_file(runner: CliRunner, col: Path) -> None:
     write("latin.txt", "Café crème brûlée.\n".encode("latin-1"))
-    refused(invoke(runner, "index", "latin.txt", "-c", col, "--no-progress"),
+    refused(invoke(runner, "index", "latin.txt", "-c", col, "--strict", "--no-progress"),
             "latin.txt:1", "not valid utf-8 at byte 3", fix="--encoding latin-1")
     assert_intact(runner, col)
 
-    out = ok_json(runner, "index", "latin.txt", "-c", col, "--skip-bad")
+    out = listed_json(runner, "index", "latin.txt", "-c", col, "--skip-bad")
     assert (out["added"], out["failed"]) == (0, 1)
     assert out["failures"][0]["line"] == 1 and "not valid utf-8" in out["failures"][0]["reason"]
     assert_intact(runner, col)
@@ -211,10 +219,10 @@ def test_an_empty_file_is_reported_the_same_way_in_every_format(runner: CliRunne
 
 def test_binary_file_named_txt(runner: CliRunner, col: Path) -> None:
     write("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
-    refused(invoke(runner, "index", "image.txt", "-c", col, "--no-progress"),
+    refused(invoke(runner, "index", "image.txt", "-c", col, "--strict", "--no-progress"),
             "image.txt", "looks like a binary file", fix="--format")
     assert_intact(runner, col)
-    out = ok_json(runner, "index", "image.txt", "-c", col, "--skip-bad")
+    out = listed_json(runner, "index", "image.txt", "-c", col, "--skip-bad")
     assert (out["added"], out["failed"]) == (0, 1)
     assert "binary" in out["failures"][0]["reason"]
     assert_intact(runner, col)
@@ -226,10 +234,10 @@ def garbage_pdf() -> bytes:
 
 def test_garbage_pdf(runner: CliRunner, col: Path) -> None:
     write("paper.pdf", garbage_pdf())
-    refused(invoke(runner, "index", "paper.pdf", "-c", col, "--no-progress"),
+    refused(invoke(runner, "index", "paper.pdf", "-c", col, "--strict", "--no-progress"),
             "paper.pdf", "could not parse PDF", fix="PDF viewer")
     assert_intact(runner, col)
-    out = ok_json(runner, "index", "paper.pdf", "-c", col, "--skip-bad")
+    out = listed_json(runner, "index", "paper.pdf", "-c", col, "--skip-bad")
     assert (out["added"], out["failed"]) == (0, 1)
     assert "could not parse PDF" in out["failures"][0]["reason"]
     assert_intact(runner, col)
@@ -240,7 +248,7 @@ def test_garbage_pdf_prints_only_sleuth_message(tmp_path: Path) -> None:
     # pypdf's own warnings ("invalid pdf header", "EOF marker not found") must not show: sleuth.cli.main.main
     # quiets the pypdf logger. A real process, since in-process pytest's log capture would hide them.
     write("paper.pdf", garbage_pdf())
-    p = sleuth_proc("index", "paper.pdf", "-c", tmp_path / "col", "--no-progress")
+    p = sleuth_proc("index", "paper.pdf", "-c", tmp_path / "col", "--no-progress", "--strict")
     assert p.returncode == 1
     lines = [line for line in p.stderr.splitlines() if line.strip()]
     assert lines[0].startswith("error: paper.pdf: could not parse PDF"), p.stderr
@@ -252,9 +260,9 @@ def test_skip_bad_in_a_folder_indexes_the_good_files(runner: CliRunner, col: Pat
     write("mixed/bin.txt", b"\x00\x01\x02\x03")
     write("mixed/broken.pdf", garbage_pdf())
     write("mixed/empty.md", "")
-    refused(invoke(runner, "index", "mixed", "-c", col, "--no-progress"), "mixed/")
+    refused(invoke(runner, "index", "mixed", "-c", col, "--strict", "--no-progress"), "mixed/")
     assert_intact(runner, col)
-    out = ok_json(runner, "index", "mixed", "-c", col, "--skip-bad")
+    out = listed_json(runner, "index", "mixed", "-c", col, "--skip-bad")
     assert out["added"] == 1 and out["failed"] == 4
     assert sorted(Path(f["source"]).name for f in out["failures"]) == ["bin.txt", "broken.pdf", "empty.md", "latin.txt"]
     assert ok_json(runner, "search", "penguins", "-c", col)["hits"][0]["doc_id"] == "good.txt"

@@ -46,7 +46,8 @@ def test_search_returns_hits_in_the_cli_json_shape(client):
     assert body["query"] == "honey nectar" and body["mode"]
     hit = body["hits"][0]
     assert hit["doc_id"] == "honeybee" and hit["rank"] == 0
-    assert set(hit) == {"rank", "doc_id", "score", "title", "snippet", "highlights", "passage"}
+    assert set(hit) == {"rank", "doc_id", "score", "title", "snippet", "highlights", "passage",
+                        "authors", "year", "section", "page"}
     assert {"start", "end", "chunk_id"} <= set(hit["passage"])
     marked = [hit["snippet"][a:b].lower() for a, b in hit["highlights"]]
     assert any(m.startswith(("honey", "nectar")) for m in marked)
@@ -223,3 +224,15 @@ def test_evaluation_reports_are_served_when_a_folder_is_given(built_collection, 
         assert c.get("/reports/nothing-here.html").status_code == 404
     with TestClient(create_app(built_collection), base_url=LOCAL) as c:
         assert c.get("/reports/scifact/").status_code == 404
+
+
+def test_search_and_ask_take_metadata_filters(client):
+    # The BEIR fixture has no years: a year filter passes no document, an unknown field is a 400-class error.
+    r = client.get("/api/search", params={"q": "honey nectar", "where": ["year>=2000"]})
+    assert r.status_code == 200 and r.json()["hits"] == []
+    r = client.get("/api/search", params={"q": "honey nectar", "where": ["title:honey"]})
+    assert [h["doc_id"] for h in r.json()["hits"]][:1] == ["honeybee"]
+    r = client.get("/api/search", params={"q": "honey", "where": ["colour:blue"]})
+    assert 400 <= r.status_code < 500 and "Unknown filter field" in r.json()["error"]["message"]
+    r = client.post("/api/ask", json={"question": "How do bees make honey?", "where": ["year>=2000"]})
+    assert r.status_code == 200 and r.json()["abstained"] and r.json()["citations"] == []

@@ -48,6 +48,14 @@
     return out;
   }
 
+  // "Karpukhin et al. 2020 · §5 Experiments · p. 6" from a hit's or a citation's paper fields.
+  function locator(o) {
+    const names = (o.authors || []).map((a) => a.trim().split(/\s+/).pop());
+    const who = names.length > 2 ? names[0] + " et al." : names.join(" and ");
+    const first = [who, o.year || ""].filter(Boolean).join(" ");
+    return [first, o.section ? "§" + o.section : "", o.page ? "p. " + o.page : ""].filter(Boolean).join(" · ");
+  }
+
   function errorText(body, fallback) {
     const e = body && body.error;
     return e ? e.message + (e.fix ? " " + e.fix : "") : fallback;
@@ -82,6 +90,7 @@
         const link = el("a", { href: docUrl(h.doc_id, p && p.start, p && p.end), class: "title", text: h.title || h.doc_id });
         return el("li", { class: "hit" }, [
           link, " ", el("span", { class: "doc-id muted", text: h.doc_id }),
+          el("p", { class: "where muted small", text: locator(h) }),
           el("p", { class: "snippet" }, highlighted(h.snippet, h.highlights)),
         ]);
       }));
@@ -127,7 +136,7 @@
     }
     const list = el("ol", { class: "citations" }, a.citations.map((c) => el("li", { value: String(c.n) }, [
       el("a", { href: docUrl(c.doc_id, c.start, c.end), text: c.title || c.doc_id }),
-      " ", el("span", { class: "muted", text: c.doc_id + " · " + c.start + "–" + c.end }),
+      " ", el("span", { class: "muted", text: [locator(c), c.doc_id + " · " + c.start + "–" + c.end].filter(Boolean).join(" · ") }),
       el("blockquote", { text: c.quote }),
     ])));
     const meta = el("p", { class: "muted small", text: a.from_memory ? "from memory" : a.reader });
