@@ -9,8 +9,8 @@ For every flip (one random bit of one byte, in a fresh copy of a small collectio
   rows, when it can read them) — and no read served changed content meanwhile;
 - **harmless**: the database's logical content (every row of every table and index, and the schema,
   read through a fresh SQLite connection) is byte-for-byte what it was, or differs only in a value that
-  cannot change a result (the write-generation counter; a larger AUTOINCREMENT high-water mark, which
-  only makes later ids skip);
+  cannot change a result (the write-generation counter; the AUTOINCREMENT bookkeeping, given that doctor's
+  binding check passed — see :func:`harmless_difference`);
 - **silent** (a failure): content changed and doctor says ok;
 - **served** (a failure): a search, a document read or a listing returned content that differs from
   the undamaged collection without raising an error;
@@ -117,17 +117,19 @@ def logical(path: Path) -> dict[str, Any] | None:
 
 
 def harmless_difference(before: dict[str, Any], after: dict[str, Any]) -> bool:
-    """Only the generation counter changed, or an AUTOINCREMENT mark rose (later ids just skip)."""
+    """Only the generation counter or the AUTOINCREMENT bookkeeping (``sqlite_sequence``) changed.
+
+    The counter only tells a server to reload. ``sqlite_sequence`` only decides the next row ids, and
+    this is called only when doctor found the collection healthy, which includes the binding check
+    (every index's highest covered chunk id <= the ids the docstore counts as allocated): so whatever
+    the damaged bookkeeping now says, new passages get ids above every id an index holds, and no old
+    posting can attach to a new passage. Document row ids are never referenced outside the docstore."""
     changed = {k for k in before if before[k] != after.get(k)}
     if not changed <= {"store_meta", "sqlite_sequence"}:
         return False
     if "store_meta" in changed:
         keep = lambda rows: [r for r in rows if r[0] != b"generation"]  # noqa: E731
         if keep(before["store_meta"]) != keep(after["store_meta"]):
-            return False
-    if "sqlite_sequence" in changed:
-        old, new = dict(before["sqlite_sequence"]), dict(after["sqlite_sequence"])
-        if old.keys() != new.keys() or any(not isinstance(new[k], int) or new[k] < old[k] for k in old):
             return False
     return True
 

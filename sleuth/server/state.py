@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from sleuth.rag.pipeline import Asker, AskOptions
+from sleuth.server.malloc import limit_arenas, release_free_memory
 from sleuth.store.collection import LEXICAL, VECTORS, Collection, IngestSummary
 from sleuth.store.meta import META
 from sleuth.types import Answer
@@ -43,10 +44,12 @@ class View:
     def close(self) -> None:
         self.asker.close()
         self.col.close()
+        release_free_memory()
 
 
 class CollectionState:
     def __init__(self, directory: Path, generator: Any = None) -> None:
+        limit_arenas()
         self.directory = Path(directory)
         self.generator = generator
         self._lock = threading.Lock()  # guards _view, users counts and retirement
