@@ -31,8 +31,8 @@ def stats(collection: Path | None, as_json: bool) -> None:
     out.print(f"  documents  {s['documents']:,}\n  passages   {s['chunks']:,}\n  on disk    {s['bytes_on_disk'] / 2**20:.1f} MiB")
     out.print("  settings   " + ", ".join(f"{k}={v}" for k, v in s["settings"].items()))
     if s.get("unembedded_passages"):
-        out.print(f"  [yellow]{s['unembedded_passages']:,} passages are not embedded yet: run `sleuth index` to finish[/]"
-                  " (until then they are found by their words only)")
+        out.print(Text.assemble("  ", (f"{s['unembedded_passages']:,} passages are not embedded yet: run `sleuth index` "
+                                       "to finish", "yellow"), " (until then they are found by their words only)"))
 
 
 @click.command()

@@ -335,7 +335,7 @@ class Collection(Searchable):
                             summary.skipped += len(item.record.doc_ids)
                     else:
                         summary.failed.append(Failure(item.source, item.line, item.reason, getattr(item, "empty", False)))
-                    if on_progress:
+                    if on_progress and not isinstance(item, SourceSeen):  # bookkeeping after a file's records
                         on_progress(1)
             finally:
                 self._commit(pending, summary, on_commit, seen)
