@@ -105,6 +105,10 @@ def test_search_ask_and_follow_a_citation(base_url):
         page.keyboard.press("/")
         assert page.evaluate("document.activeElement.id") == "q" and page.input_value("#q") == ""
         page.keyboard.type("honey nectar", delay=20)
+        # Under load the 150 ms debounce can fire mid-word; wait for the answer to the whole query.
+        page.wait_for_function("() => new URLSearchParams(location.search).get('q') === 'honey nectar' && "
+                               "!document.getElementById('search-status').textContent.startsWith('Searching')",
+                               timeout=15_000)
         first = page.locator("#results li.hit").first
         first.wait_for(timeout=15_000)
         assert "Honeybees" in first.locator("a.title").inner_text()
