@@ -36,7 +36,7 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from common import SHARED, machine  # noqa: E402
+from common import SHARED, machine, peak_rss_mb  # noqa: E402
 
 import scale_corpus as sc  # noqa: E402
 
@@ -45,12 +45,6 @@ K = 10
 
 def _disk(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
-
-
-def _rss_mb() -> float:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # -- children ---------------------------------------------------------------------------------------
@@ -68,7 +62,7 @@ def build_sleuth(n: int, out: Path, root: Path, parts_cache: Path) -> dict:
     with Collection.create(out, Settings()) as col:
         col.ingest((Document(i, x, ti) for i, ti, x in sc.documents(n, titles, sentences)), batch_size=1000, embed=False)
         lexical_s = time.perf_counter() - t
-        rss_lexical = _rss_mb()
+        rss_lexical = peak_rss_mb()
         disk_lexical = _disk(out)
         tv, sv = sc.part_vectors(titles, sentences, parts_cache)
         t = time.perf_counter()
@@ -79,7 +73,7 @@ def build_sleuth(n: int, out: Path, root: Path, parts_cache: Path) -> dict:
         col.import_vectors(parts, model_id=col.encoder.model_id)
         vector_s = time.perf_counter() - t
     return {"build_s": lexical_s, "docs_per_s": n / lexical_s, "peak_rss_mb": rss_lexical, "disk_bytes": disk_lexical,
-            "vector_s": vector_s, "peak_rss_all_mb": _rss_mb(), "disk_all_bytes": _disk(out)}
+            "vector_s": vector_s, "peak_rss_all_mb": peak_rss_mb(), "disk_all_bytes": _disk(out)}
 
 
 def build_tantivy(n: int, out: Path, root: Path) -> dict:
@@ -99,7 +93,7 @@ def build_tantivy(n: int, out: Path, root: Path) -> dict:
     writer.commit()
     writer.wait_merging_threads()
     s = time.perf_counter() - t
-    return {"build_s": s, "docs_per_s": n / s, "peak_rss_mb": _rss_mb(), "disk_bytes": _disk(out)}
+    return {"build_s": s, "docs_per_s": n / s, "peak_rss_mb": peak_rss_mb(), "disk_bytes": _disk(out)}
 
 
 def build_bm25s(n: int, out: Path, root: Path) -> dict:
@@ -115,7 +109,7 @@ def build_bm25s(n: int, out: Path, root: Path) -> dict:
     model.index(tokens, show_progress=False)
     model.save(str(out))
     s = time.perf_counter() - t
-    return {"build_s": s, "docs_per_s": n / s, "peak_rss_mb": _rss_mb(), "disk_bytes": _disk(out)}
+    return {"build_s": s, "docs_per_s": n / s, "peak_rss_mb": peak_rss_mb(), "disk_bytes": _disk(out)}
 
 
 COLD = {
@@ -161,7 +155,7 @@ def warm(engine: str, path: Path, queries: list[str], mode: str) -> dict:
         t = time.perf_counter()
         run(q)
         times.append((time.perf_counter() - t) * 1e3)
-    return {"p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95)), "rss_mb": _rss_mb()}
+    return {"p50_ms": float(np.percentile(times, 50)), "p95_ms": float(np.percentile(times, 95)), "rss_mb": peak_rss_mb()}
 
 
 def recall(path: Path, root: Path) -> dict:
@@ -205,12 +199,12 @@ def big_document(mb: float, root: Path) -> dict:
         parts.append(sentences[i % len(sentences)])
         size += len(parts[-1]) + 1
         i += 1
-    before = _rss_mb()
+    before = peak_rss_mb()
     with tempfile.TemporaryDirectory() as tmp, Collection.create(Path(tmp) / "c", Settings(encoder="none")) as col:
         t = time.perf_counter()
         col.ingest([Document("big", " ".join(parts), "One big document")])
         return {"mb": mb, "passages": col.store.count_chunks(), "ingest_s": time.perf_counter() - t,
-                "peak_rss_mb": _rss_mb(), "rss_before_mb": before}
+                "peak_rss_mb": peak_rss_mb(), "rss_before_mb": before}
 
 
 def child(argv: list[str]) -> None:

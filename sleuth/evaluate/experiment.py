@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import resource
 import tempfile
 import time
 from collections.abc import Callable
@@ -16,14 +15,10 @@ from sleuth.config import Settings
 from sleuth.errors import EvaluationError
 from sleuth.evaluate.beir import load_qrels, load_queries
 from sleuth.evaluate.metrics import DEFAULT_METRICS, evaluate_run
+from sleuth.evaluate.resources import peak_rss_bytes
 from sleuth.evaluate.runfile import write_trec_run
 from sleuth.ingest import read_paths
 from sleuth.retrieve import get_pipeline
-
-
-def peak_rss_bytes() -> int:
-    """Peak resident set size of this process (Linux reports ru_maxrss in KiB)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 JUDGES = ("auto", "document", "passage")

@@ -50,13 +50,14 @@ def test_ordinary_anchors_still_work(tmp_path: Path) -> None:
 
 
 PEAK = """
-import resource, sys
+import sys
 from sleuth.config import Settings
+from sleuth.evaluate.resources import peak_rss_bytes
 from sleuth.ingest import read_paths
 from sleuth.store.collection import Collection
 with Collection.create(sys.argv[1], Settings(encoder="none")) as col:
     s = col.ingest(read_paths([sys.argv[2]]))
-    print(s.added, s.chunks, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
+    print(s.added, s.chunks, peak_rss_bytes() // 2**20)
 """
 
 
