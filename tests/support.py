@@ -48,3 +48,6 @@ class PassageQuizzer:
         passage = messages[-1]["content"].split("Passage: ", 1)[1]
         first = passage.split(". ")[0].split()
         return f"Question: What does the work say about {' '.join(passage.split()[:3])}?\nAnswer: {' '.join(first[-4:])}"
+
+LOCAL = "http://127.0.0.1"
+"""Base URL for in-process test clients: the server answers only loopback host names (HostCheck)."""

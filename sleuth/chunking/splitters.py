@@ -86,6 +86,9 @@ def sentence_packed(text: str, size: int, overlap: int) -> list[Span]:
     sentence(s) of a chunk, up to ``overlap`` words, at the start of the next one.
     """
     check_sizes(size, overlap)
+    words = len(text.split())  # str.split and \S+ agree on what whitespace is (str.isspace)
+    if words <= size:  # everything fits one passage: the span packing would give, without splitting
+        return [(len(text) - len(text.lstrip()), len(text.rstrip()))] if words else []
     units: list[tuple[int, int, int]] = []  # (start, end, words)
     for a, b in sentence_spans(text):
         n = len(_WORD.findall(text[a:b]))

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.text import Text
 
 from sleuth.cli.common import err, friendly_errors, json_option, out, print_json
 from sleuth.evaluate.answers import evaluate_answers
@@ -39,7 +40,9 @@ def eval_answers(data_dir: Path, ood: Path | None, docs: Path | None, limit: int
     """
     from sleuth.rag.backends import get_generator
 
-    progress = lambda s: err.print(f"[dim]{s}...[/]")  # noqa: E731
+    def progress(step: str) -> None:
+        err.print(Text(f"{step}...", style="dim"))
+
     if is_qa_dir(data_dir):
         r = evaluate_qa(data_dir, docs=docs, generator=get_generator(generator), options=AskOptions(),
                         collection_dir=collection, ablation=not no_ablation, on_progress=progress)

@@ -9,15 +9,20 @@ from pathlib import Path
 import click
 from rich.text import Text
 
-from sleuth.cli.common import backend_options, collection_option, err, friendly_errors, json_option, out, print_json, target
+from sleuth.cli.common import (
+    backend_options,
+    collection_option,
+    err,
+    friendly_errors,
+    json_option,
+    out,
+    print_json,
+    target,
+    where_option,
+)
 from sleuth.rag.pipeline import Asker, AskOptions
-from sleuth.types import AnswerSentence, Citation
-
-
-def where(c: Citation) -> str:
-    """``Title · §Section · p. 6`` for a citation (the parts that are known)."""
-    parts = [c.title or c.doc_id] + ([f"§{c.section}"] if c.section else []) + ([f"p. {c.page}"] if c.page else [])
-    return " · ".join(parts)
+from sleuth.text.cite import locator
+from sleuth.types import AnswerSentence
 
 
 def quoted(s: AnswerSentence) -> Text:
@@ -44,12 +49,15 @@ def quoted(s: AnswerSentence) -> Text:
 @click.option("--min-relevance", type=float, default=None,
               help="Decline below this relevance (cosine of the question and the best sentence found); "
                    "default: the threshold calibrated for this collection (see `sleuth stats`).")
+@click.option("--bibtex", is_flag=True, help="Append the cited papers as BibTeX entries (with --json: a \"bibtex\" field).")
+@where_option
 @collection_option
 @backend_options()
 @json_option
 @friendly_errors
 def ask(question: str, generator: str | None, model: str | None, k: int, rewrite: bool, filter_: bool, memory: bool,
-        min_relevance: float | None, collection: Path | None, as_json: bool) -> None:
+        min_relevance: float | None, bibtex: bool, where: tuple[str, ...], collection: Path | None,
+        as_json: bool) -> None:
     """Answer QUESTION from the collection, citing the exact passages.
 
     Without --generator the answer is extractive: the passages' own best sentences, so every
@@ -61,34 +69,56 @@ def ask(question: str, generator: str | None, model: str | None, k: int, rewrite
 
     gen = get_generator(generator, model=model)
     with target(collection).open(readonly=True) as col:
-        asker = Asker(col, gen, AskOptions(k=k, rewrite=rewrite, filter=filter_, memory=memory,
-                                           min_relevance=min_relevance))
+        # A filtered question must not be answered from memory made without the filter.
+        asker = Asker(col, gen, AskOptions(k=k, rewrite=rewrite, filter=filter_, memory=memory and not where,
+                                           min_relevance=min_relevance, where=where))
         streaming = gen is not None and not as_json and sys.stdout.isatty()
         answer = asker.ask(question, on_token=(lambda s: out.print(s, end="")) if streaming else None)
         asker.close()
+        entries = cited_bibtex(col, answer) if bibtex else ""
     if as_json:
         d = asdict(answer)
+        if bibtex:
+            d["bibtex"] = entries
         print_json(d)
         return
     if streaming:
         out.print()
-        out.print("[dim]checked:[/]")
+        out.print(Text("checked:", style="dim"))
     out.print(Text(answer.text, style="bold" if not answer.abstained else "yellow"))
     if answer.abstention is not None:
         why = answer.abstention
         out.print(Text(f"  {why.message}", style="dim"))
         if why.closest is not None:
-            out.print(Text(f"  closest: {where(why.closest)}: “{' '.join(why.closest.quote.split())}”", style="dim"),
+            c = why.closest
+            place = " · ".join(p for p in (c.title or c.doc_id, locator(c.authors, c.year, c.section, c.page)) if p)
+            out.print(Text(f"  closest: {place}: “{' '.join(c.quote.split())}”", style="dim"),
                       soft_wrap=True)
     flagged = [s for s in answer.sentences if not s.supported]
     for s in flagged:
         out.print(Text(f"  ⚠ not supported by its citations ({s.support:.0%} of its terms found): {s.text}", style="red"))
     if answer.rejected_citations:
         out.print(Text(f"  ⚠ removed citations to passages that were not given: {sorted(set(answer.rejected_citations))}", style="red"))
-    if answer.form == "table":
-        return
-    for c, s in zip(answer.citations, answer.sentences):
-        out.print(Text.assemble((f"[{c.n}] ", "bold"), (where(c), "cyan"), (f"  {c.doc_id} chars {c.start}-{c.end}", "dim")))
-        out.print(quoted(s), soft_wrap=True)
+    if answer.form != "table":
+        # An extractive answer's sentences are its citations' quotes (one each), with the answer span marked.
+        spans = answer.sentences if len(answer.sentences) == len(answer.citations) and gen is None else ()
+        for i, c in enumerate(answer.citations):
+            out.print(Text.assemble((f"[{c.n}] ", "bold"), (c.title or c.doc_id, "cyan"),
+                                    (f"  {c.doc_id} chars {c.start}-{c.end}", "dim")))
+            if where_line := locator(c.authors, c.year, c.section, c.page):
+                out.print(Text("    " + where_line, style="green"))
+            out.print(quoted(spans[i]) if spans else Text(f"    “{' '.join(c.quote.split())}”"), soft_wrap=True)
+    if bibtex and entries:
+        out.print()
+        out.print(entries, markup=False, highlight=False)
     source = "memory" if answer.from_memory else answer.reader
-    err.print(f"[dim]{source}; " + ", ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items()) + "[/]")
+    err.print(Text(f"{source}; " + ", ".join(f"{k} {v:.0f} ms" for k, v in answer.timings_ms.items()), style="dim"))
+
+
+def cited_bibtex(col: object, answer: object) -> str:
+    """BibTeX entries of the documents an answer cites, in citation order."""
+    from sleuth.ingest.bibtex import to_bibtex
+
+    ids = list(dict.fromkeys(c.doc_id for c in answer.citations))  # type: ignore[attr-defined]
+    docs = [d for d in (col.store.get_document(i) for i in ids) if d is not None]  # type: ignore[attr-defined]
+    return to_bibtex(docs) if docs else ""

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from sleuth.backends import BACKENDS, Options, Target, get_target
 from sleuth.backends.milvus_config import INDEX_TYPES
@@ -19,8 +20,10 @@ from sleuth.store.collection import default_collection
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)  # never fold a path in a message
+# markup=False: messages carry user text (paths, titles, pip extras like 'sleuth[tune]') whose square
+# brackets rich would otherwise read as style tags and drop. Style with rich.text.Text instead.
+out = Console(highlight=False, soft_wrap=True, markup=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)  # never fold a path in a message
 
 
 def collection_option(f: F) -> F:
@@ -83,6 +86,12 @@ def target(collection: Path | None, **overrides: Any) -> Target:
     return get_target(backend, Options(resolve(collection), **chosen))
 
 
+def where_option(f: F) -> F:
+    return click.option("--where", "where", multiple=True, metavar="FILTER",
+                        help="Only papers that pass: year>=2020, year=2019, author:NAME, title:WORDS, venue:WORDS, "
+                             "doi:PREFIX, arxiv:ID (repeat to require several).")(f)
+
+
 def json_option(f: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print one JSON object on stdout (for scripts).")(f)
 
@@ -91,17 +100,47 @@ def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
 
 
+EXIT_ERROR = 1
+"""A SleuthError, or a verb that could not do all it was asked (``sleuth rm`` of an unknown id)."""
+EXIT_INTERRUPTED = 130
+"""Ctrl-C, as shells report a process ended by SIGINT (128 + 2)."""
+_INTERRUPT_META = "sleuth.on_interrupt"
+
+
+def on_interrupt(note: str | Callable[[], str]) -> None:
+    """What to tell the user if Ctrl-C stops this verb from here on: what was kept, how to finish.
+
+    A callable is called only then (it may look at the collection); if it fails, the plain
+    "Interrupted." is printed instead of a traceback.
+    """
+    click.get_current_context().meta[_INTERRUPT_META] = note
+
+
+def _interrupted() -> None:
+    note = click.get_current_context().meta.get(_INTERRUPT_META, "Nothing was changed.")
+    try:
+        text = note() if callable(note) else note
+    except Exception:  # noqa: BLE001 - a note must never turn Ctrl-C into a traceback
+        text = ""
+    err.print()
+    err.print(Text.assemble(("Interrupted. ", "bold yellow"), text))
+
+
 def friendly_errors(f: F) -> F:
-    """Turn a SleuthError into a two-line message and exit status 1, never a traceback."""
+    """Turn a SleuthError into a two-line message and exit status 1, never a traceback; Ctrl-C into
+    a note saying what was kept (:func:`on_interrupt`) and exit status 130."""
 
     @wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return f(*args, **kwargs)
         except SleuthError as exc:
-            err.print(f"[bold red]error:[/] {exc.what}", markup=True, highlight=False)
+            err.print(Text.assemble(("error: ", "bold red"), exc.what))
             if exc.fix:
-                err.print(f"[bold]what to do:[/] {exc.fix}", markup=True, highlight=False)
-            sys.exit(1)
+                err.print(Text.assemble(("what to do: ", "bold"), exc.fix))
+            sys.exit(EXIT_ERROR)
+        except KeyboardInterrupt:
+            _interrupted()
+            sys.exit(EXIT_INTERRUPTED)
 
     return wrapper  # type: ignore[return-value]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from sleuth.cli.common import collection_option, friendly_errors, json_option, out, print_json, resolve
+from sleuth.cli.common import collection_option, friendly_errors, json_option, on_interrupt, out, print_json, resolve
 from sleuth.store.doctor import diagnose, repair
 
 
@@ -24,6 +24,9 @@ def doctor(collection: Path | None, fix: bool, as_json: bool) -> None:
     from the docstore first; documents are never touched.
     """
     directory = resolve(collection)
+    if fix:
+        on_interrupt("Documents are never touched, and each index is replaced in one step: the collection is as "
+                     "it was or partly repaired. Run `sleuth doctor --repair` again to finish.")
     report = repair(directory) if fix else diagnose(directory)
     if as_json:
         print_json({"collection": str(directory), "ok": report.ok, "checks": report.checks})

@@ -14,22 +14,40 @@ from pathlib import Path
 from typing import Any
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from sleuth.cli.common import backend_choice, backend_options, err, friendly_errors, json_option, out, print_json, target
+from rich.text import Text
+
+from sleuth.cli.common import (
+    backend_choice,
+    backend_options,
+    err,
+    friendly_errors,
+    json_option,
+    on_interrupt,
+    out,
+    print_json,
+    target,
+)
+from sleuth.cli.progress import add_task, progress_bar
 from sleuth.config import Settings
 from sleuth.errors import InputError
-from sleuth.evaluate.experiment import run_beir
+from sleuth.evaluate.experiment import JUDGES, run_pipelines
 from sleuth.retrieve import PIPELINES, get_pipeline
 
 _LABELS = [
     ("ndcg@10", "nDCG@10"), ("recall@100", "Recall@100"), ("mrr@10", "MRR@10"), ("map", "MAP"),
-    ("build_s", "build s"), ("qps", "queries/s"), ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms"),
+    ("qps", "queries/s"), ("p50_ms", "p50 ms"), ("p95_ms", "p95 ms"),
     ("index_bytes", "index bytes"), ("peak_rss_mb", "peak RSS MB"),
 ]
 _TESTS = ("randomization", "ttest", "wilcoxon")
 DEFAULT = "retrieval"
+# The chunking grid: each configuration embeds the whole corpus once (dense), so time grows with the
+# number of configurations; semantic also embeds every sentence to cut. See docs/evaluation.md.
+DEFAULT_CHUNKERS = ("fixed", "sentence", "recursive")
+DEFAULT_SIZES = (100, 200)
+FULL_CHUNKERS = ("fixed", "sentence", "recursive", "semantic")
+FULL_SIZES = (25, 50, 100, 200)
 
 
 class _EvalGroup(click.Group):
@@ -75,17 +93,23 @@ def eval_() -> None:
               help="Keep the index in this directory (re-used on the next run). Default: a temporary one, shared by the pipelines of this run.")
 @click.option("--run-file", type=click.Path(path_type=Path), default=None,
               help="Also write the ranking as a TREC run file (with several pipelines: one file per pipeline, suffixed).")
+@click.option("--judge", type=click.Choice(JUDGES), default="auto", show_default=True,
+              help="document: score the qrels; passage: a hit counts only if the passage it shows holds the "
+                   "question's reference excerpt (sets made by `sleuth synth`); auto: passage when the set has excerpts.")
 @_report_options
 @backend_options(creating=True)
+@click.option("--no-progress", is_flag=True, help="Do not draw a progress bar.")
 @json_option
 @friendly_errors
 def retrieval(data_dir: Path, pipelines: tuple[str, ...], split: str, depth: int, collection: Path | None,
-              run_file: Path | None, report_dir: Path | None, compare: bool, test: str, alpha: float,
-              as_json: bool) -> None:
+              run_file: Path | None, judge: str, report_dir: Path | None, compare: bool, test: str, alpha: float,
+              no_progress: bool, as_json: bool) -> None:
     """Evaluate retrieval on DATA_DIR (BEIR layout: corpus.jsonl, queries.jsonl, qrels/SPLIT.tsv).
 
-    Prints nDCG@10, Recall@100, MRR@10 and MAP (trec_eval's definitions, via pytrec_eval), index
-    build time, single-query throughput and p50/p95 latency, index size and peak memory.
+    Prints nDCG@10, Recall@100, MRR@10 and MAP (trec_eval's definitions, via pytrec_eval), the
+    index build time (once: the pipelines share one index), single-query throughput and p50/p95
+    latency, index size and peak memory. On a set made by `sleuth synth`, hits are judged by passage
+    (see --judge); on document judgments, a collection too small for them to mean much is flagged.
 
     \b
     `sleuth eval DATA_DIR` is short for `sleuth eval retrieval DATA_DIR`. Also:
@@ -97,11 +121,10 @@ def retrieval(data_dir: Path, pipelines: tuple[str, ...], split: str, depth: int
                          "Pass --pipeline twice or more, e.g. --pipeline bm25 --pipeline hybrid.")
     detail = compare or report_dir is not None
     labels = _unique_labels(pipelines)
-    results = []
     tmp = tempfile.TemporaryDirectory(prefix="sleuth-eval-") if collection is None or detail else None
     settings = None
-    # Explicit either way for a temporary index: left to run_beir, a lexical first pipeline would create
-    # the shared index without vectors, and a dense pipeline after it would fail.
+    # Explicit either way for a temporary index: left to run_pipelines, a lexical first pipeline would
+    # create the shared index without vectors, and a dense pipeline after it would fail.
     fresh = Settings() if any(get_pipeline(p).dense for p in pipelines) else Settings(encoder="none")
     where, scratch = None, None
     if backend_choice().get("backend", "embedded") != "embedded":
@@ -111,43 +134,66 @@ def retrieval(data_dir: Path, pipelines: tuple[str, ...], split: str, depth: int
             settings = fresh
         where = target(collection, milvus_collection=name)
         scratch = where if settings is not None else None
+        on_interrupt("The temporary Milvus collection is dropped; nothing was kept." if scratch is not None else
+                     f"The Milvus collection {name} keeps what was indexed; the same command reuses it.")
     elif collection is None:  # one index for all pipelines of this run, embedded only if one needs it
         assert tmp is not None
         collection = Path(tmp.name) / "collection"
         settings = fresh
+        on_interrupt("The temporary index was removed; nothing was kept. Run the same command again.")
+    else:
+        on_interrupt(f"The index in {collection} keeps what was built; the same command reuses it.")
     runs: dict[str, Path] = {}
+    files: list[Path | None] = []
+    for label in labels:
+        rf = run_file
+        if run_file is not None and len(pipelines) > 1:
+            rf = run_file.with_name(f"{run_file.stem}.{label}{run_file.suffix}")
+        if rf is None and detail:
+            assert tmp is not None
+            rf = Path(tmp.name) / f"{label}.trec"
+        if rf is not None:
+            runs[label] = rf
+        files.append(rf)
     try:
-        for name, label in zip(pipelines, labels):
-            rf = run_file
-            if run_file is not None and len(pipelines) > 1:
-                rf = run_file.with_name(f"{run_file.stem}.{label}{run_file.suffix}")
-            if rf is None and detail:
-                assert tmp is not None
-                rf = Path(tmp.name) / f"{label}.trec"
-            if rf is not None:
-                runs[label] = rf
-            with Progress(TextColumn(f"{name}: {{task.description}}"), BarColumn(), MofNCompleteColumn(),
-                          console=err, transient=True, disable=as_json) as bar:
-                task = bar.add_task("queries")
-                results.append(run_beir(data_dir, name, split=split, depth=depth, collection_dir=collection,
-                                        settings=settings, run_file=rf, target=where,
-                                        on_progress=lambda _s, i, n: bar.update(task, completed=i, total=n)))
+        with progress_bar(disable=as_json or no_progress) as bar:
+            tasks: dict[str, int] = {}
+
+            def progress(what: str, done: int, total: int) -> None:
+                if what not in tasks:
+                    unit = "documents" if what.startswith("building") else "queries"
+                    tasks[what] = add_task(bar, what, total=total or None, unit=unit)
+                bar.update(tasks[what], completed=done, total=total or None)
+
+            run = run_pipelines(data_dir, list(pipelines), split=split, depth=depth, collection_dir=collection,
+                                settings=settings, run_files=files, target=where, judge=judge, on_progress=progress)
+        results = run["results"]
         cmp = None
         if detail:
-            cmp = _retrieval_detail(data_dir, split, depth, results, labels, runs, compare, test, alpha, report_dir)
+            cmp = _retrieval_detail(run["qrels"], depth, results, labels, runs, compare, test, alpha, report_dir)
     finally:
         if tmp is not None:
             tmp.cleanup()
         if scratch is not None and scratch.exists():
             scratch.remove()
+    extra = {"build": run["build"], "judged": run["judged"], "random_ndcg@10": run["random_ndcg@10"],
+             "warnings": run["warnings"]}
     if as_json:
         if cmp is not None:
-            print_json({"results": results, "comparison": cmp})
+            print_json({"results": results, "comparison": cmp, **extra})
         else:
-            print_json(results[0] if len(results) == 1 else {"results": results})
+            print_json({**results[0], **extra} if len(results) == 1 else {"results": results, **extra})
         return
-    r0 = results[0]
+    for w in run["warnings"]:
+        err.print(Text.assemble(("warning: ", "yellow"), w))
+    r0, b = results[0], run["build"]
     out.print(f"{data_dir} ({r0['split']}: {r0['queries']} queries, {r0['documents']:,} documents)")
+    rate = f", {b['docs_per_s']:,} documents/s" if b["docs_per_s"] else ""
+    out.print(f"index: {b['documents']:,} documents in {b['chunks']:,} passages, built in {b['build_s']} s{rate}; "
+              + (f"shared by the {len(results)} pipelines" if len(results) > 1 else "then the queries"))
+    if run["judged"] == "passage":
+        out.print("judged by passage: a hit counts only when the passage it shows holds the question's "
+                  "reference excerpt (--judge document scores documents)")
     table = Table()
     table.add_column("measure")
     for label in labels:
@@ -182,16 +228,14 @@ def _marker(cmp: dict[str, Any] | None, label: str, metric: str) -> str:
     return _mark(cmp, label, metric)
 
 
-def _retrieval_detail(data_dir: Path, split: str, depth: int, results: list[dict[str, Any]], labels: list[str],
+def _retrieval_detail(qrels: dict[str, dict[str, int]], depth: int, results: list[dict[str, Any]], labels: list[str],
                       runs: dict[str, Path], compare: bool, test: str, alpha: float,
                       report_dir: Path | None) -> dict[str, Any] | None:
-    from sleuth.evaluate.beir import load_qrels
     from sleuth.evaluate.metrics import per_query_all
     from sleuth.evaluate.report import CURVE_KS, QUALITY, retrieval_report, write_report
     from sleuth.evaluate.report import compare as compare_systems
     from sleuth.evaluate.runfile import read_trec_run
 
-    qrels = load_qrels(data_dir, split)
     ks = [k for k in CURVE_KS if k <= depth]
     curve_metrics = [f"precision@{k}" for k in ks] + [f"recall@{k}" for k in ks]
     per_query: dict[str, dict[str, dict[str, float]]] = {}
@@ -218,10 +262,13 @@ def _mean(values: dict[str, float]) -> float:
 
 @eval_.command("chunking")
 @click.argument("data_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--chunker", "chunkers", multiple=True, default=["fixed", "sentence", "recursive", "semantic"],
+@click.option("--chunker", "chunkers", multiple=True, default=DEFAULT_CHUNKERS,
               show_default=True, help="Chunker to evaluate (fixed, sentence, recursive, semantic); repeat for several.")
-@click.option("--size", "sizes", multiple=True, type=click.IntRange(1), default=[25, 50, 100, 200], show_default=True,
+@click.option("--size", "sizes", multiple=True, type=click.IntRange(1), default=DEFAULT_SIZES, show_default=True,
               help="Chunk size in words; repeat for several.")
+@click.option("--full-grid", is_flag=True,
+              help="All four chunkers x 25/50/100/200 words: 16 configurations instead of 6, with semantic (which "
+                   "embeds every sentence once more to cut); time grows with the number of configurations.")
 @click.option("--overlap", "overlaps", multiple=True, type=click.FloatRange(0, 1, max_open=True), default=[0.0],
               show_default=True, help="Overlap as a fraction of the size (0.5: half); repeat for several.")
 @click.option("--config", "extra", multiple=True, metavar="NAME:SIZE[:OVERLAP]",
@@ -237,8 +284,8 @@ def _mean(values: dict[str, float]) -> float:
 @json_option
 @friendly_errors
 def chunking(data_dir: Path, chunkers: tuple[str, ...], sizes: tuple[int, ...], overlaps: tuple[float, ...],
-             extra: tuple[str, ...], k: int, retriever: str, unit: str, report_dir: Path | None, compare: bool,
-             test: str, alpha: float, no_progress: bool, as_json: bool) -> None:
+             full_grid: bool, extra: tuple[str, ...], k: int, retriever: str, unit: str, report_dir: Path | None,
+             compare: bool, test: str, alpha: float, no_progress: bool, as_json: bool) -> None:
     """Token-level chunking evaluation on DATA_DIR, an evaluation set made by `sleuth synth`.
 
     For every chunker x size x overlap (and each --config), the corpus is chunked, the top -k chunks of
@@ -251,8 +298,11 @@ def chunking(data_dir: Path, chunkers: tuple[str, ...], sizes: tuple[int, ...], 
     from sleuth.evaluate.chunking import ChunkConfig, evaluate_chunkers, load_eval_set
 
     ctx = click.get_current_context()
-    grid_given = any(ctx.get_parameter_source(p) == click.core.ParameterSource.COMMANDLINE
-                     for p in ("chunkers", "sizes", "overlaps"))
+    grid_given = full_grid or any(ctx.get_parameter_source(p) == click.core.ParameterSource.COMMANDLINE
+                                  for p in ("chunkers", "sizes", "overlaps"))
+    if full_grid:
+        chunkers = tuple(dict.fromkeys([*FULL_CHUNKERS, *(c for c in chunkers if c not in DEFAULT_CHUNKERS)]))
+        sizes = tuple(dict.fromkeys([*FULL_SIZES, *sizes]))
     configs: list[ChunkConfig] = []
     if grid_given or not extra:
         for name in chunkers:
@@ -262,12 +312,17 @@ def chunking(data_dir: Path, chunkers: tuple[str, ...], sizes: tuple[int, ...], 
     configs += [ChunkConfig.parse(spec) for spec in extra]
     configs = list(dict.fromkeys(configs))
     data = load_eval_set(data_dir)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err,
-                  transient=True, disable=as_json or no_progress) as bar:
-        task = bar.add_task("chunking")
+    on_interrupt("Nothing was written. Run the same command again (a smaller grid runs faster: see --help).")
+    with progress_bar(disable=as_json or no_progress) as bar:
+        tasks: dict[str, int] = {}
 
         def progress(what: str, i: int, n: int) -> None:
-            bar.update(task, description=what, completed=i, total=n)
+            phase, _, current = what.partition(" (")
+            if phase not in tasks:
+                unit = "configurations" if phase == "chunking" else "passages"
+                label = "chunking" if phase == "chunking" else ("embedding and scoring" if retriever == "dense" else "scoring")
+                tasks[phase] = add_task(bar, label, total=n, unit=unit)
+            bar.update(tasks[phase], completed=i, total=n, current=current.rstrip(")"))
 
         result = evaluate_chunkers(data, configs, retriever=retriever, k=k, unit=unit, on_progress=progress)
     cmp = None

@@ -2,16 +2,36 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 
 import click
 
 from sleuth import __version__
-from sleuth.cli import eval as eval_cmd
-from sleuth.cli import answers, ask, doctor, index, manage, search, serve, synth, tune
+
+# Each verb's module is imported only when that verb runs, so `sleuth search` does not pay for the
+# imports of eval, serve or tune (PDF readers, plotting, web framework): a cold search stays fast.
+COMMANDS = {
+    "index": "index:index", "search": "search:search", "ask": "ask:ask", "eval-answers": "answers:eval_answers",
+    "eval": "eval:eval_", "stats": "manage:stats", "rm": "manage:rm", "ls": "manage:ls",
+    "show": "show:show", "meta": "meta:meta", "cite": "cite:cite",
+    "settings": "manage:settings", "doctor": "doctor:doctor", "serve": "serve:serve", "synth": "synth:synth",
+    "tune": "tune:tune",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attr = COMMANDS[name].split(":")
+        return getattr(importlib.import_module(f"sleuth.cli.{module}"), attr)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="sleuth")
 def cli() -> None:
     """sleuth: hybrid search over your papers, with evaluation built in.
@@ -25,21 +45,6 @@ def cli() -> None:
     Without --collection, commands use $SLEUTH_COLLECTION, else $SLEUTH_HOME/default, else
     ~/.sleuth/default.
     """
-
-
-cli.add_command(index.index)
-cli.add_command(search.search)
-cli.add_command(ask.ask)
-cli.add_command(answers.eval_answers)
-cli.add_command(eval_cmd.eval_)
-cli.add_command(manage.stats)
-cli.add_command(manage.rm)
-cli.add_command(manage.ls)
-cli.add_command(manage.settings)
-cli.add_command(doctor.doctor)
-cli.add_command(serve.serve)
-cli.add_command(synth.synth)
-cli.add_command(tune.tune)
 
 
 def main() -> None:

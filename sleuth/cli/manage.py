@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 from rich.table import Table
+from rich.text import Text
 
-from sleuth.cli.common import collection_option, friendly_errors, json_option, out, print_json, resolve
+from sleuth.cli.common import EXIT_ERROR, collection_option, err, friendly_errors, json_option, out, print_json, resolve
 from sleuth.config import settings_table
 from sleuth.errors import InputError
 from sleuth.store.collection import Collection
+from sleuth.text.cite import locator
 
 
 @click.command()
@@ -24,9 +27,12 @@ def stats(collection: Path | None, as_json: bool) -> None:
     if as_json:
         print_json(s)
         return
-    out.print(f"[bold]{s['collection']}[/]  (format {s['format_version']})")
+    out.print(Text.assemble((str(s["collection"]), "bold"), f"  (format {s['format_version']})"))
     out.print(f"  documents  {s['documents']:,}\n  passages   {s['chunks']:,}\n  on disk    {s['bytes_on_disk'] / 2**20:.1f} MiB")
     out.print("  settings   " + ", ".join(f"{k}={v}" for k, v in s["settings"].items()))
+    if s.get("unembedded_passages"):
+        out.print(Text.assemble("  ", (f"{s['unembedded_passages']:,} passages are not embedded yet: run `sleuth index` "
+                                       "to finish", "yellow"), " (until then they are found by their words only)"))
 
 
 @click.command()
@@ -36,14 +42,18 @@ def stats(collection: Path | None, as_json: bool) -> None:
 @json_option
 @friendly_errors
 def ls(collection: Path | None, limit: int, offset: int, as_json: bool) -> None:
-    """List documents (id, title, source) in the order they were added."""
+    """List documents (id, title, authors, year) in the order they were added.
+
+    --json gives doc_id, source, title, authors, year, arxiv_id and doi of each.
+    """
     with Collection.open(resolve(collection), readonly=True) as col:
-        rows = col.store.list_documents(limit, offset)
+        rows = col.store.list_entries(limit, offset)
     if as_json:
-        print_json([{"doc_id": d, "title": t, "source": s} for d, t, s in rows])
+        print_json(rows)
         return
-    for d, t, _ in rows:
-        out.print(f"{d}\t{t}", highlight=False)
+    for r in rows:
+        who = locator(r["authors"], r["year"])
+        out.print(f"{r['doc_id']}\t{r['title']}" + (f"\t{who}" if who else ""), highlight=False, markup=False)
 
 
 @click.command()
@@ -54,7 +64,10 @@ def ls(collection: Path | None, limit: int, offset: int, as_json: bool) -> None:
 @json_option
 @friendly_errors
 def rm(doc_ids: tuple[str, ...], drop: bool, yes: bool, collection: Path | None, as_json: bool) -> None:
-    """Remove documents by id, or the whole collection with --all."""
+    """Remove documents by id, or the whole collection with --all.
+
+    Exits 1 when an id was not in the collection (the others are still removed), so a script notices.
+    """
     directory = resolve(collection)
     if drop:
         if doc_ids:
@@ -67,12 +80,19 @@ def rm(doc_ids: tuple[str, ...], drop: bool, yes: bool, collection: Path | None,
     if not doc_ids:
         raise InputError("No document ids given.", "Pass ids (see `sleuth ls`), or --all to delete the collection.")
     with Collection.open(directory) as col:
-        n = col.delete(doc_ids)
-    missing = len(set(doc_ids)) - n
+        wanted = list(dict.fromkeys(doc_ids))
+        known = col.store.hashes(wanted)
+        absent = [d for d in wanted if d not in known]
+        n = col.delete(wanted)
     if as_json:
-        print_json({"removed": n, "not_found": missing})
+        print_json({"removed": n, "not_found": len(absent), "not_found_ids": absent})
     else:
-        out.print(f"Removed {n} document(s)." + (f" {missing} id(s) were not in the collection." if missing else ""))
+        out.print(f"Removed {n} document(s).")
+    if absent:
+        shown = ", ".join(absent[:5]) + (f" and {len(absent) - 5} more" if len(absent) > 5 else "")
+        err.print(Text.assemble(("error: ", "bold red"), f"{len(absent)} id(s) were not in the collection: {shown}."))
+        err.print(Text.assemble(("what to do: ", "bold"), "Check the ids with `sleuth ls` (ids are case-sensitive)."))
+        sys.exit(EXIT_ERROR)
 
 
 @click.command()

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from sleuth.cli.common import collection_option, err, friendly_errors, json_option, out, print_json, resolve
+from sleuth.cli.common import collection_option, err, friendly_errors, json_option, on_interrupt, out, print_json, resolve
 from sleuth.types import Document
 
 
@@ -54,6 +54,7 @@ def synth(paths: tuple[Path, ...], out_dir: Path, collection: Path | None, n_que
         with Collection.open(resolve(collection), readonly=True) as col:
             docs = list(col.store.iter_documents())
     gen = load_generator(generator)
+    on_interrupt(f"Nothing was written to {out_dir} (the set is written at the end). Run the same command again.")
     with Progress(TextColumn("synth: questions kept"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err, transient=True, disable=no_progress or as_json) as bar:
         task = bar.add_task("questions", total=n_questions)

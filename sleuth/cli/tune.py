@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from sleuth.cli.common import collection_option, err, friendly_errors, json_option, out, print_json, resolve
+from sleuth.cli.common import collection_option, friendly_errors, json_option, on_interrupt, out, print_json, resolve
 from sleuth.errors import InputError
 from sleuth.store.collection import Collection
 
@@ -40,11 +40,14 @@ def parse_duration(text: str) -> float:
 @click.option("--min-gain", type=click.FloatRange(0, 1), default=0.005, show_default=True,
               help="nDCG@10 a model must gain on the held-out pairs to be adopted.")
 @click.option("--reset", is_flag=True, help="Forget the tuned models and go back to the shipped ones.")
+@click.option("--verbose", "-v", is_flag=True,
+              help="Also show the training libraries' own warnings, logs and progress bars (torch, transformers, onnxruntime).")
 @collection_option
 @json_option
 @friendly_errors
 def tune(budget: str, train_data: Path | None, train_split: str, no_reranker: bool, generator: str | None,
-         questions: int, seed: int, min_gain: float, reset: bool, collection: Path | None, as_json: bool) -> None:
+         questions: int, seed: int, min_gain: float, reset: bool, verbose: bool, collection: Path | None,
+         as_json: bool) -> None:
     """Adapt search to this collection's own text, on the CPU, without labels.
 
     \b
@@ -71,13 +74,17 @@ def tune(budget: str, train_data: Path | None, train_split: str, no_reranker: bo
             out.print("Tuned models removed; the collection uses the shipped ones.")
             return
         from sleuth.evaluate.synth import load_generator
+        from sleuth.tune.noise import quiet_libraries
         from sleuth.tune.runner import TuneOptions
         from sleuth.tune.runner import tune as run
 
         options = TuneOptions(budget_s=parse_duration(budget), seed=seed, train_data=train_data,
                               train_split=train_split, reranker=not no_reranker, min_gain=min_gain,
                               generator=load_generator(generator), questions=questions)
-        report = _with_progress(lambda on_event: run(col, options, on_event), quiet=as_json)
+        on_interrupt("The collection keeps the search it had: sleuth tune records what it adopts only at the "
+                     "end. Run the same command again to tune from the start.")
+        with quiet_libraries(not verbose):
+            report = _with_progress(lambda on_event: run(col, options, on_event), quiet=as_json)
         tuned = col.tuned
     if as_json:
         print_json({"adopted": report.adopted, "report": report.to_dict(), "default_mode": _mode(tuned)})
@@ -94,17 +101,24 @@ def _mode(tuned: dict[str, object]) -> str:
 
 
 def _with_progress(job, quiet: bool):  # type: ignore[no-untyped-def]
+    """Run ``job(on_event)`` under one progress row per stage: steps done/total, rate, time left."""
     if quiet:
         return job(None)
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from sleuth.cli.progress import add_task, progress_bar
 
-    with Progress(TextColumn("{task.description:<18}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                  console=err, transient=True) as bar:
+    with progress_bar(transient=False) as bar:
         tasks: dict[str, int] = {}
 
         def on_event(stage: str, done: int, total: int) -> None:
             if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
+                for t in tasks.values():  # a new stage means the earlier ones are over
+                    task = bar.tasks[t]
+                    bar.update(t, completed=task.total or task.completed)
+                tasks[stage] = add_task(bar, f"{len(tasks) + 1}. {stage}", total=total, unit=_UNITS.get(stage, "steps"))
             bar.update(tasks[stage], completed=done, total=total)
 
         return job(on_event)
+
+
+_UNITS = {"writing questions": "questions", "mining negatives": "pairs", "baseline": "checks", "export": "models",
+          "checking reranker": "checks"}

@@ -380,19 +380,6 @@ class _DenseCache:
         return np.stack([self.vectors[t] for t in texts])
 
 
-def _embed_progress(on_progress: Callable[[str, int, int], None] | None, label: str,
-                    total: int) -> Callable[[int], None]:
-    done = 0
-
-    def tick(n: int) -> None:
-        nonlocal done
-        done += n
-        if on_progress:
-            on_progress(f"{label}: embed", min(done, total), total)
-
-    return tick
-
-
 def top_k(scores: np.ndarray, k: int) -> np.ndarray:
     """Indices of the k best scores, best first; ties broken by lower index (deterministic)."""
     k = min(k, len(scores))
@@ -452,8 +439,12 @@ def evaluate_chunkers(
             encoder = get_encoder("minilm")
         dense = _DenseCache(encoder)
         qvecs = np.asarray(encoder.encode_queries([q.text for q in questions]), dtype=np.float32)
-    results = []
+    # Chunk every configuration first (spans only), so the work left is known in passages: embedding
+    # them is most of the time, and the progress can say how long the rest will take.
+    cut: list[tuple[list[DocSpan], float]] = []
     for ci, cfg in enumerate(configs):
+        if on_progress:
+            on_progress(f"chunking ({cfg.label})", ci, len(configs))
         t0 = time.perf_counter()
         chunker = CHUNKERS.get(cfg.chunker)
         spans: list[DocSpan] = []
@@ -461,21 +452,34 @@ def evaluate_chunkers(
             spans.extend((doc_id, a, b) for a, b in chunker(text, cfg.size, cfg.overlap))
         if not spans:
             raise EvaluationError("The chunker produced no chunks: the corpus is empty.", "Check corpus.jsonl.")
+        cut.append((spans, time.perf_counter() - t0))
+    if on_progress:
+        on_progress("chunking", len(configs), len(configs))
+    total = sum(len(spans) for spans, _ in cut)
+    done = 0
+
+    def advance(n: int, label: str) -> None:
+        nonlocal done
+        done += n
+        if on_progress:
+            on_progress(f"passages ({label})", min(done, total), total)
+
+    results = []
+    for cfg, (spans, chunk_s) in zip(configs, cut):
+        t0 = time.perf_counter() - chunk_s
         texts = [data.texts[d][a:b] for d, a, b in spans]
         chunk_units = [units.span(*s) for s in spans]
         by_doc: dict[str, list[DocSpan]] = {}
         for s in chunk_units:
             by_doc.setdefault(s[0], []).append(s)
-        chunk_s = time.perf_counter() - t0
-        if on_progress:
-            on_progress(f"{cfg.label}: index", 0, len(texts))
+        before = done
         if dense is not None:
-            progress = _embed_progress(on_progress, cfg.label, len(texts))
-            score_all = dense.encode(texts, progress) @ qvecs.T  # chunks x questions
+            score_all = dense.encode(texts, lambda n, label=cfg.label: advance(n, label)) @ qvecs.T  # chunks x questions
             scores = [score_all[:, i] for i in range(len(questions))]
         else:
             bm25 = _bm25_scorer(texts)
             scores = [bm25(q.text) for q in questions]
+        advance(len(texts) - (done - before), cfg.label)  # passages already embedded for another configuration
         per_k: dict[int, list[dict[str, float]]] = {x: [] for x in ks}
         omegas, counts = [], []
         for i in range(len(questions)):
@@ -487,8 +491,6 @@ def evaluate_chunkers(
             for x in ks:
                 s = retrieval_scores(refs_units[i], [chunk_units[j] for j in best[:x]])
                 per_k[x].append({**s, "omega": om})
-            if on_progress:
-                on_progress(f"{cfg.label}: questions", i + 1, len(questions))
         words = [units.count(*s) if unit == "word" else len(_TOKEN.findall(t)) for s, t in zip(spans, texts)]
         main = per_k[k]
         results.append({
@@ -505,8 +507,6 @@ def evaluate_chunkers(
             },
             "seconds": round(time.perf_counter() - t0, 3), "chunk_seconds": round(chunk_s, 3),
         })
-        if on_progress:
-            on_progress(f"configurations ({cfg.label} done)", ci + 1, len(configs))
     return {
         "kind": "chunking",
         "data": data.path,

@@ -12,13 +12,15 @@ Two methods, both reproducible with a seed (the seed fixes which documents and s
 
 1. Candidate sentences (:func:`text_sentences`: never across a line break) of 8 to 60 words with at
    least 4 distinct content terms (sleuth's analyzer: lower-cased, English stop words removed,
-   Snowball-stemmed).
+   Snowball-stemmed) that read as body text (:func:`sleuth.evaluate.quality.body_sentence`: mostly
+   dictionary-like words, not a reference entry) and come before a "References" heading.
 2. Each term of the document gets a topicality weight ``w = idf x (1 + ln tf) x (1.5 if in the title)``,
    with ``tf`` its count in the document and Lucene's ``idf = ln(1 + (N - df + 0.5) / (df + 0.5))`` over
    the corpus. Salience of a sentence = mean ``w`` of its distinct terms x min(1, terms / 8): sentences
    about what is specific to this document, and not too short.
 3. One of the 3 most salient sentences is drawn (seeded). Its query: its 6 highest-weight words (whole
-   words with inner hyphens, outer punctuation stripped, URLs skipped), in sentence order: a keyword
+   words with inner hyphens, outer punctuation stripped, URLs skipped; dictionary-like words first, so
+   a stray symbol or acronym is picked only when too few words are left), in sentence order: a keyword
    query, the way people search.
 4. With probability ``multi_ratio`` (0.25), a second salient sentence of the same document that is not
    adjacent to the first is drawn too, and the query joins 4 terms of the first and 3 of the second:
@@ -39,7 +41,9 @@ an answer found in the passage, verbatim up to case and spacing or with at least
 3) distinct terms in one sentence (``unsupported``), does not contain its own answer (``leaked``), shares a term with the
 excerpt (``off-topic``), and is not a near-duplicate of a question already kept: Jaccard similarity
 of the term sets >= 0.7 or the same excerpts (``duplicate``). Heuristic questions pass the same
-support and duplicate checks (their terms must lie in the excerpt).
+support and duplicate checks (their terms must lie in the excerpt). Every question, however made,
+must be mostly dictionary-like words (:func:`sleuth.evaluate.quality.query_problem`, ``junk``): PDF
+extraction junk and reference lists never become questions, whatever the extractor lets through.
 
 Every kept excerpt is verified to be the document's text at its offsets before anything is written.
 """
@@ -59,6 +63,7 @@ import numpy as np
 
 from sleuth.chunking.splitters import sentence_spans
 from sleuth.errors import ConfigError, EvaluationError, InputError
+from sleuth.evaluate.quality import body_sentence, dictionary_like, query_problem, reference_start
 from sleuth.text import Analyzer
 from sleuth.types import Document
 
@@ -72,7 +77,7 @@ SUPPORT_FRACTION = 0.8
 QUESTION_WORDS = (4, 40)
 MAX_ANSWER_WORDS = 40
 MIN_FUZZY_TERMS = 3
-REASONS = ("unparsable", "malformed", "copied", "unsupported", "leaked", "off-topic", "duplicate")
+REASONS = ("unparsable", "malformed", "copied", "unsupported", "leaked", "off-topic", "junk", "duplicate")
 
 _WORD = re.compile(r"\S+")
 _ALPHA = re.compile(r"[^\W\d_]{2,}")
@@ -173,8 +178,11 @@ class _Corpus:
     def sentences(self, doc: Document) -> list[_Sentence]:
         text = doc.text
         weight = self.weights(doc)
+        body_end = reference_start(text)
         out = []
         for i, (a, b) in enumerate(text_sentences(text)):
+            if b > body_end or not body_sentence(text[a:b]):
+                continue
             words = len(_WORD.findall(text, a, b))
             stems: set[str] = set()
             surfaces: dict[tuple[int, int], str] = {}  # word span -> its rarest stem
@@ -219,7 +227,7 @@ def _surface(text: str, start: int, end: int) -> tuple[int, int] | None:
 
 
 def _keywords(text: str, s: _Sentence, n: int, weight: dict[str, float]) -> list[str]:
-    best = sorted(s.terms, key=lambda t: (-weight.get(t[0], 0.0), t[1]))[:n]
+    best = sorted(s.terms, key=lambda t: (not dictionary_like(text[t[1]:t[2]]), -weight.get(t[0], 0.0), t[1]))[:n]
     return [text[a:b] for _, a, b in sorted(best, key=lambda t: t[1])]
 
 
@@ -480,6 +488,8 @@ def synthesize(
                 if q is None and reason is None:
                     continue
                 result.tried += 1
+            if q is not None and query_problem(q.question):
+                q, reason = None, "junk"
             if q is not None:
                 terms = _terms_key(q, analyzer)
                 key = tuple((r.doc_id, r.start, r.end) for r in q.references)

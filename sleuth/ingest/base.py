@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import codecs
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sleuth.errors import FormatError
@@ -25,6 +25,8 @@ class Rejected:
     source: str
     line: int | None
     reason: str
+    empty: bool = field(default=False, compare=False)
+    """Nothing was wrong with it, there was just nothing in it (reported, never a failure of the run)."""
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,8 @@ class Options:
     text_field: str = "text"
     encoding: str = "utf-8"
     skip_bad: bool = False
+    include_references: bool = False
+    """PDF: also index the reference list as body text (it is always parsed into metadata)."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +91,7 @@ def bad(opts: Options, path: Path, line: int | None, what: str, remedy: str) -> 
 
 def empty(path: Path, line: int | None, what: str) -> Rejected:
     """An empty input is reported, never fatal, whatever skip_bad says."""
-    return Rejected(str(path), line, what)
+    return Rejected(str(path), line, what, empty=True)
 
 
 def looks_binary(head: bytes, encoding: str) -> bool:

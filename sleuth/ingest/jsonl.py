@@ -28,6 +28,7 @@ from sleuth.ingest.base import (
     looks_binary,
 )
 from sleuth.types import Document
+from sleuth.validation import document_problem
 
 _FIX_LINE = "fix the line"
 _SHOWN_FIELDS = 10
@@ -139,6 +140,9 @@ def _to_document(line: str, line_no: int, source: Source, opts: Options, f: Fiel
     metadata = {k: v for k, v in record.items() if k not in (f.id, f.title, f.text)}
     if f.nested_metadata and isinstance(metadata.get("metadata"), dict):
         metadata.update(metadata.pop("metadata"))
+    problem = document_problem(doc_id, title, text, metadata)
+    if problem:
+        return fail(problem)
     return Document(doc_id=doc_id, text=text, title=title, source=str(source.path), metadata=metadata)
 
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from sleuth.errors import ConfigError, InputError
-from sleuth.ingest.base import FORMATS, Format, Item, Options, Rejected, Source, bad, format_for
+from sleuth.ingest.base import FORMATS, Format, Item, Options, Rejected, Source, bad, empty, format_for
 from sleuth.ingest.beir import CORPUS_FILE
+from sleuth.ingest.sources import Ledger, RunLedger, SourceSeen, Unchanged, tracked
 
 PathArg = str | os.PathLike[str]
 
@@ -22,7 +23,10 @@ def read_paths(
     text_field: str = "text",
     encoding: str = "utf-8",
     skip_bad: bool = False,
-) -> Iterator[Item]:
+    include_references: bool = False,
+    ledger: Ledger | None = None,
+    on_source: Callable[[Source], None] | None = None,
+) -> Iterator[Item | Unchanged | SourceSeen]:
     """Stream a Document, or a Rejected, for every input found under ``paths``.
 
     Directories are walked recursively in name order, skipping hidden entries, symlinked
@@ -31,9 +35,14 @@ def read_paths(
     one-file-one-document formats are paths relative to the argument they were found under (a
     file given directly: its name). Bad paths and options raise here, before anything is read;
     a bad file raises FormatError when reached, or is yielded as Rejected with ``skip_bad``.
+    ``include_references`` also indexes a PDF's reference list as text. With a ``ledger`` (a
+    collection's docstore) whole files go through :func:`sleuth.ingest.sources.tracked`: unchanged
+    ones are skipped before parsing (:class:`Unchanged`) and each read one is followed by a
+    :class:`SourceSeen` record. ``on_source`` is called with each file just before it is read
+    (progress: "reading x.pdf").
     """
-    opts = Options(id_field, title_field, text_field, encoding, skip_bad)
-    return _read(sources(paths, fmt=fmt, opts=opts), opts)
+    opts = Options(id_field, title_field, text_field, encoding, skip_bad, include_references)
+    return read_sources(sources(paths, fmt=fmt, opts=opts), opts, on_source, ledger)
 
 
 def sources(paths: PathArg | Iterable[PathArg], *, fmt: str | None = None,
@@ -89,13 +98,59 @@ def _sources(roots: list[Path], forced: Format | None, opts: Options) -> Iterato
             yield forced or format_for(root), Source(root, root.name)  # type: ignore[misc]  # _check_root: known
 
 
-def _read(found: Iterator[tuple[Format, Source] | Rejected], opts: Options) -> Iterator[Item]:
+def read_sources(found: Iterable[tuple[Format, Source] | Rejected], opts: Options = Options(),
+                 on_source: Callable[[Source], None] | None = None,
+                 ledger: Ledger | None = None) -> Iterator[Item | Unchanged | SourceSeen]:
+    """Read what :func:`sources` found (a list of it may be kept to count the work first); with a
+    ``ledger``, through :func:`sleuth.ingest.sources.tracked` (see :func:`read_paths`).
+
+    A file of zero bytes is reported as ``empty file`` whatever its format, never fatal: an empty
+    .pdf is as harmless as an empty .txt (the readers' own checks cover files that hold only
+    whitespace, front matter or blank lines).
+    """
+    run = RunLedger(ledger) if ledger is not None else None
     for entry in found:
         if isinstance(entry, Rejected):
             yield entry
-        else:
-            fmt, source = entry
-            yield from fmt.read(source, opts)
+            continue
+        fmt, source = entry
+        if on_source is not None:
+            on_source(source)
+        if _size(source.path) == 0 and source.start == 0:
+            yield empty(source.path, None, "empty file")
+            continue
+        yield from tracked(fmt, source, opts, run) if run is not None else fmt.read(source, opts)
+
+
+def _size(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None  # the reader reports it
+
+
+def expected_records(found: Iterable[tuple[Format, Source] | Rejected]) -> int:
+    """How many items reading ``found`` will yield, about: one per file, or per line of a line-record
+    file (blank lines included, so a slight over-count), found by counting newlines (fast: no parsing)."""
+    total = 0
+    for entry in found:
+        if isinstance(entry, Rejected) or not entry[0].splittable:
+            total += 1
+            continue
+        total += _lines(entry[1].path)
+    return total
+
+
+def _lines(path: Path) -> int:
+    n, last = 0, b"\n"
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                n += block.count(b"\n")
+                last = block[-1:]
+    except OSError:
+        return 1  # the reader reports it
+    return n + (last != b"\n")
 
 
 def _walk(

@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
+from sleuth.ingest.structure import page_at, section_label_at
+from sleuth.store.papers import authors_of, year_of
 from sleuth.types import Chunk, Citation
-
-
-def page_at(metadata: dict[str, Any], offset: int) -> int | None:
-    """The 1-based page holding character ``offset``, from ``metadata["page_offsets"]`` (page starts)."""
-    starts = metadata.get("page_offsets")
-    if not isinstance(starts, list) or not starts:
-        return None
-    return max(1, bisect_right(starts, offset))
-
-
-def section_at(metadata: dict[str, Any], offset: int) -> str | None:
-    """The title of the innermost section holding ``offset``, from ``metadata["sections"]``."""
-    found = None
-    for s in metadata.get("sections") or ():
-        if isinstance(s, dict) and s.get("start", 0) <= offset < s.get("end", 0) and s.get("title"):
-            found = str(s["title"])  # later (deeper or following) sections win
-    return found
 
 
 @dataclass(frozen=True)
@@ -48,8 +32,8 @@ class Passage:
         return page_at(self.metadata, self.chunk.start)
 
     @property
-    def section(self) -> str | None:
-        return section_at(self.metadata, self.chunk.start)
+    def section(self) -> str:
+        return section_label_at(self.metadata, self.chunk.start) or ""
 
 
 def cite(passage: Passage, start: int | None = None, end: int | None = None) -> Citation:
@@ -59,8 +43,9 @@ def cite(passage: Passage, start: int | None = None, end: int | None = None) -> 
     b = c.end if end is None else end
     if not c.start <= a <= b <= c.end:
         raise ValueError(f"span [{a}, {b}) is outside passage [{c.start}, {c.end})")
+    md = passage.metadata
     return Citation(passage.n, c.doc_id, c.chunk_id, a, b, passage.title, c.text[a - c.start : b - c.start],
-                    page_at(passage.metadata, a), section_at(passage.metadata, a))
+                    page_at(md, a), section_label_at(md, a) or "", tuple(authors_of(md)), year_of(md))
 
 
 def label(p: Passage) -> str:

@@ -84,7 +84,7 @@ def _answer_from_json(s: str, stored_question: str) -> Answer:
     d = json.loads(s)
     return Answer(
         question=d["question"], text=d["text"],
-        citations=tuple(Citation(**c) for c in d["citations"]),
+        citations=tuple(Citation(**{**c, "authors": tuple(c.get("authors") or ())}) for c in d["citations"]),
         sentences=tuple(AnswerSentence(x["text"], tuple(x["citations"]), x["supported"], x["support"]) for x in d["sentences"]),
         abstained=d["abstained"], reader=d["reader"], from_memory=True, memory_question=stored_question,
         rejected_citations=tuple(d["rejected_citations"]),

@@ -63,6 +63,8 @@ class AskOptions:
     """Read what the question asks for (a number, a name, a reason); off: question-blind sentence scores."""
     passages: bool = True
     """Read the best passages of the collection; off: the best passage of each of the best documents."""
+    where: tuple[str, ...] = ()
+    """Metadata filters (``year>=2020``, ``author:Karpukhin``; see :mod:`sleuth.retrieve.where`)."""
 
 
 class Asker:
@@ -107,7 +109,8 @@ class Asker:
         """The context passages (for an evidence table: the best passage of each of the best documents)."""
         o = self.options
         return retrieve_passages(self.col, queries, qvec, max(o.k, ROWS) if tabular else o.k,
-                                 o.mode or self.col.default_mode, by_passage=o.passages and not tabular)
+                                 o.mode or self.col.default_mode, by_passage=o.passages and not tabular,
+                                 where=o.where)
 
     def relevance(self, question: str) -> float:
         """How close the collection comes to ``question``: the best cosine of a sentence of its top
@@ -143,9 +146,9 @@ class Asker:
         if not names or not self.options.mentions:
             return passages, None
         asked = is_question(question)
-        vocab = getattr(getattr(self.col, "lexical", None), "vocab", None)
-        if asked and vocab is not None:
-            unknown = [n for n in names if any(t not in vocab for t in self.col.analyzer.terms(n))]
+        lexical = getattr(self.col, "lexical", None)
+        if asked and lexical is not None:
+            unknown = [n for n in names if any(lexical.document_frequency(t) == 0 for t in self.col.analyzer.terms(n))]
             if unknown:
                 return [], Abstention("not-mentioned", f"The collection never mentions {_quoted(unknown)}.")
         texts: dict[str, str] = {}

@@ -2,10 +2,10 @@
 
 Search ranks documents by their best passage; a question about the body of a paper needs the few
 passages that hold the answer, often several from the same paper. For the embedded store the
-lexical and dense halves score every passage, and their top ``depth`` passages are fused exactly as
-the collection's hybrid fuses documents (:func:`sleuth.retrieve.pipelines.fuse_halves`, standardised
-against every passage's score). Pipelines
-without passage scores (a reranker, a remote store) fall back to their document ranking.
+lexical and dense halves each return their best ``depth`` passages (several per document), fused as
+the mode's hybrid fuses documents (:data:`sleuth.retrieve.pipelines.HYBRID_FUSIONS`). Pipelines
+without passage rankings (a reranker, a remote store) and metadata filters (``where``) fall back to
+the document ranking: the best passage of each of the best documents.
 
 :func:`with_neighbours` then adds, for each retrieved passage, the passage before and after it in
 its document, so that a sentence just across a boundary can be read.
@@ -20,65 +20,44 @@ import numpy as np
 
 from sleuth.rag.context import Passage
 from sleuth.retrieve import get_pipeline
-from sleuth.retrieve.fusion import Distribution
-from sleuth.retrieve.pipelines import HYBRID_DEPTH, fuse_halves, hybrid_method
+from sleuth.retrieve.fusion import FUSIONS, rrf
+from sleuth.retrieve.pipelines import HYBRID_DEPTH, HYBRID_FUSIONS
 
 if TYPE_CHECKING:
-    from sleuth.store.collection import Collection, Searchable
+    from sleuth.store.collection import Collection
 
-PASSAGE_MODES = ("bm25", "dense", "hybrid", "hybrid-rrf", "hybrid-minmax", "hybrid-zscore")
-"""Modes :func:`passage_ranking` scores passage by passage; any other falls back to documents."""
-
-
-def _top(scores: np.ndarray, ids: np.ndarray, depth: int, positive: bool) -> list[tuple[int, float]]:
-    n = min(depth, len(scores))
-    if n == 0:
-        return []
-    rows = np.argpartition(-scores, n - 1)[:n]
-    rows = rows[np.lexsort((ids[rows], -scores[rows]))]
-    if positive:
-        rows = rows[scores[rows] > 0]
-    rows = rows[np.isfinite(scores[rows])]
-    return [(int(ids[r]), float(scores[r])) for r in rows]
+PASSAGE_MODES = ("bm25", "dense", *HYBRID_FUSIONS)
+"""Modes :func:`passage_ranking` ranks passage by passage; any other falls back to documents."""
 
 
 def passage_ranking(col: Collection, query: str, qvec: np.ndarray | None, k: int, mode: str) -> list[tuple[int, float]]:
     """The ``k`` best passages for ``query`` as (chunk row id, score), best first."""
-    runs, dists = [], []
     depth = max(k, HYBRID_DEPTH)
+    runs = []
     if mode != "dense":
-        lex = col.lexical
-        ids = lex.term_ids(query)
-        scores = lex.chunk_scores(ids) if ids else np.zeros(lex.n_chunks)
-        runs.append(_top(scores, lex.chunk_ids, depth, True))
-        dists.append(Distribution.of(scores))
+        r = col.lexical.search_passages(query, depth)
+        runs.append([(str(c), s) for c, s in zip(r.chunk_ids.tolist(), r.scores.tolist())])
     if mode != "bm25" and qvec is not None:
-        dense = col.dense
-        scores = dense.chunk_scores(qvec, depth)
-        runs.append(_top(scores, dense.chunk_ids, depth, False))
-        dists.append(Distribution.of(scores))
-    if len(runs) == 1:
-        return runs[0][:k]
-    method = hybrid_method(col) if mode == "hybrid" else mode.removeprefix("hybrid-")
-    fused = fuse_halves(col, [[(str(c), s) for c, s in r] for r in runs], method, dists)
+        r = col.dense.search_passages(qvec, depth)
+        runs.append([(str(c), s) for c, s in zip(r.chunk_ids.tolist(), r.scores.tolist())])
+    fused = runs[0] if len(runs) == 1 else FUSIONS.get(HYBRID_FUSIONS.get(mode, "minmax"))(runs)
     return [(int(c), s) for c, s in fused[:k]]
 
 
 def retrieve_passages(col: Collection, queries: list[str], qvec: np.ndarray | None, k: int, mode: str,
-                      *, by_passage: bool = True) -> list[Passage]:
+                      *, by_passage: bool = True, where: tuple[str, ...] = ()) -> list[Passage]:
     """Context passages numbered from 1, with their document's metadata and dense relevance
     (``by_passage=False``: the best passage of each of the ``k`` best documents, as search ranks)."""
-    from sleuth.retrieve.fusion import rrf
-
     from sleuth.store.collection import Collection
 
-    if by_passage and mode in PASSAGE_MODES and isinstance(col, Collection):
+    if by_passage and not where and mode in PASSAGE_MODES and isinstance(col, Collection):
         vec = [qvec] + [None if qvec is None else col.encoder.encode_queries([q])[0] for q in queries[1:]]
         runs = [passage_ranking(col, q, v, max(k, 20), mode) for q, v in zip(queries, vec)]
         ranked = runs[0] if len(runs) == 1 else [(int(c), s) for c, s in rrf([[(str(c), s) for c, s in r] for r in runs])]
     else:
         pipe = get_pipeline(mode)
-        runs = [[(str(c), s) for _, s, c in pipe(col, q, max(k * 4, 20))] for q in queries]
+        runs = [[(str(c), s) for _, s, c in col.ranked(lambda d, q=q: pipe(col, q, d), max(k * 4, 20), where)]
+                for q in queries]
         ranked = [(int(c), s) for c, s in (runs[0] if len(runs) == 1 else rrf(runs))]
     found = col.store.get_chunks([c for c, _ in ranked[:k]])
     meta: dict[str, dict] = {}

@@ -36,11 +36,9 @@ def prf_expansion(col: Collection, question: str, fb_docs: int = 3, fb_terms: in
             continue
         terms = col.analyzer.terms(found[0].text)
         for t, tf in Counter(terms).items():
-            if t in q_terms or t not in lx.vocab:
-                continue
-            tid = lx.vocab[t]
-            df = int(lx._indptr[tid + 1] - lx._indptr[tid])
-            weights[t] += score / total * tf / max(len(terms), 1) * float(np.log(1 + n / df))
+            df = 0 if t in q_terms else lx.document_frequency(t)
+            if df:
+                weights[t] += score / total * tf / max(len(terms), 1) * float(np.log(1 + n / df))
     extra = [t for t, _ in weights.most_common(fb_terms)]
     return question + (" " + " ".join(extra) if extra else "")
 

@@ -9,7 +9,6 @@ nothing from that run (for the score-based methods: the run's minimum after norm
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -79,56 +78,6 @@ def minmax(runs: Sequence[Run], weights: Sequence[float] | None = None) -> list[
     of Fusion Functions for Hybrid Retrieval", ACM TOIS 2023, for its use in lexical+dense hybrids.
     """
     return _convex(runs, weights, minmax_norm)
-
-
-@dataclass(frozen=True)
-class Distribution:
-    """The mean and standard deviation of *every* score a retriever gave one query (all passages),
-    not only of the top k it returned."""
-
-    mean: float
-    std: float
-
-    @classmethod
-    def of(cls, scores: np.ndarray) -> Distribution:
-        finite = scores[np.isfinite(scores)]
-        if not len(finite):
-            return cls(0.0, 1.0)
-        sd = float(finite.std())
-        return cls(float(finite.mean()), sd if sd > 0 else 1.0)
-
-
-@FUSIONS.register("zscore-full")
-def zscore_full(runs: Sequence[Run], weights: Sequence[float] | None = None,
-                distributions: Sequence[Distribution] | None = None) -> list[tuple[str, float]]:
-    """Convex combination of scores standardised against each retriever's whole score distribution:
-
-        score(d) = sum_r w_r * (s_r(d) - mean_r) / std_r
-
-    where mean_r and std_r are over every passage retriever r scored for this query
-    (:class:`Distribution`), and a document missing from run r's top k counts as run r's k-th score
-    (it ranks at best there). Standardising against the top k only (:func:`zscore`) or scaling to the
-    top k's range (:func:`minmax`) stretches a run whose top k happen to be close together; the full
-    distribution says how far above the bulk of the collection a document stands. This is the
-    z-score normalisation of Montague & Aslam (CIKM 2001) over the complete score list, as Lee
-    ("Analyses of multiple evidence combination", SIGIR 1997) normalised over all documents. Without
-    ``distributions`` each run's own scores stand in for its full distribution.
-    """
-    w = _weights(runs, weights)
-    dists = list(distributions) if distributions is not None else [
-        Distribution.of(np.array([s for _, s in run], dtype=np.float64)) for run in runs]
-    if len(dists) != len(runs):
-        raise ValueError(f"{len(dists)} distributions for {len(runs)} runs")
-    docs = list(dict.fromkeys(doc for run in runs for doc, _ in run))
-    acc = dict.fromkeys(docs, 0.0)
-    for wt, run, dist in zip(w, runs, dists):
-        if not run:
-            continue
-        scores = dict(run)
-        floor = min(scores.values())
-        for doc in docs:
-            acc[doc] += wt * (scores.get(doc, floor) - dist.mean) / dist.std
-    return _sorted(acc)
 
 
 @FUSIONS.register("zscore")

@@ -8,10 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from sleuth.registry import Registry
-from sleuth.retrieve.fusion import FUSIONS, Distribution, zscore_full
+from sleuth.retrieve.fusion import FUSIONS
 
 if TYPE_CHECKING:
     from sleuth.store.collection import Collection
@@ -54,50 +52,16 @@ PIPELINES.add("dense", Pipeline("dense", _dense, prepare=lambda col: col.dense, 
 
 HYBRID_DEPTH = 100
 """Each half retrieves at least this many documents before fusion."""
-HYBRID_FUSION = "zscore-full"
-DENSE_WEIGHT = 0.6
-"""The default hybrid: bm25 x 0.4 + dense x 0.6 of scores standardised against all passages' scores
-(:func:`sleuth.retrieve.fusion.zscore_full`). The weight is the one label-free inverse-cloze questions
-chose on five of the six shared collections (``python benchmarks/bench_fusion.py``, benchmarks/README.md,
-"Hybrid fusion"); no test qrels were used to choose it."""
 
 
-def hybrid_method(col: Collection) -> str:
-    """The fusion method of the collection's default ``hybrid``."""
-    return HYBRID_FUSION
-
-
-def fuse_halves(col: Collection, runs: list[list[tuple[str, float]]], method: str,
-                distributions: list[Distribution] | None = None) -> list[tuple[str, float]]:
-    """Fuse the lexical and dense runs (documents or passages) of one query with ``method``; the
-    default method weighs them 0.4 / 0.6 and standardises against ``distributions`` (all passages)."""
-    if method == HYBRID_FUSION:
-        return zscore_full(runs, [1.0 - DENSE_WEIGHT, DENSE_WEIGHT], distributions)
-    return FUSIONS.get(method)(runs)
-
-
-def distributions(col: Collection, query: str, qvec: np.ndarray) -> list[Distribution] | None:
-    """Every passage's bm25 and dense score for ``query``, summarised; None where a store cannot say."""
-    lex = col.lexical
-    if not hasattr(lex, "chunk_scores") or not hasattr(col.dense, "chunk_scores"):
-        return None
-    ids = lex.term_ids(query)
-    bm25 = Distribution.of(lex.chunk_scores(ids)) if ids else Distribution(0.0, 1.0)
-    return [bm25, Distribution.of(col.dense.chunk_scores(qvec, HYBRID_DEPTH))]
-
-
-def _hybrid(method: str | None) -> Callable[[Collection, str, int], Result]:
-    """A hybrid pipeline fusing with ``method``; None: the collection's own (:func:`hybrid_method`)."""
+def _hybrid(method: str, **params: float) -> Callable[[Collection, str, int], Result]:
+    fuse = FUSIONS.get(method)
 
     def run(col: Collection, query: str, k: int) -> Result:
         depth = max(k, HYBRID_DEPTH)
-        qvec = col.encoder.encode_queries([query])[0]
-        res = col.dense.search_vector(qvec, depth)
-        halves = [_bm25(col, query, depth), list(zip(res.doc_ids, res.scores.tolist(), res.chunk_ids.tolist()))]
+        halves = [_bm25(col, query, depth), _dense(col, query, depth)]
         chunk = {doc: c for half in reversed(halves) for doc, _, c in half}  # lexical passage wins ties
-        how = method or hybrid_method(col)
-        dists = distributions(col, query, qvec) if how == HYBRID_FUSION else None
-        fused = fuse_halves(col, [[(d, s) for d, s, _ in h] for h in halves], how, dists)
+        fused = fuse([[(d, s) for d, s, _ in h] for h in halves], **params)
         return [(d, s, chunk[d]) for d, s in fused[:k]]
 
     return run
@@ -108,7 +72,12 @@ def _prepare_both(col: Collection) -> None:
     col.dense
 
 
-for _name, _method in (("hybrid", None), ("hybrid-rrf", "rrf"), ("hybrid-minmax", "minmax"), ("hybrid-zscore", "zscore")):
+# The default hybrid is an equal-weight convex combination of min-max normalised scores: on all six
+# shared collections it beat both of its halves, as RRF did and z-score did not, and it beat RRF on
+# five of six (benchmarks/README.md, "Hybrid fusion").
+HYBRID_FUSIONS = {"hybrid": "minmax", "hybrid-rrf": "rrf", "hybrid-minmax": "minmax", "hybrid-zscore": "zscore"}
+"""The fusion method (:data:`sleuth.retrieve.fusion.FUSIONS`) of each hybrid pipeline."""
+for _name, _method in HYBRID_FUSIONS.items():
     PIPELINES.add(_name, Pipeline(_name, _hybrid(_method), prepare=_prepare_both, dense=True))
 
 
@@ -133,7 +102,7 @@ def _hybrid_rerank(col: Collection, query: str, k: int) -> Result:
             "Run `sleuth tune` on it first (embedded collections only), or use --mode hybrid.",
         )
     depth = int(col.tuned.get("rerank_depth", RERANK_DEPTH))
-    first = _hybrid(None)(col, query, max(k, depth))
+    first = _hybrid("minmax")(col, query, max(k, depth))
     texts = []
     for _, _, chunk_id in first[:depth]:
         found = col.store.get_chunk(int(chunk_id))

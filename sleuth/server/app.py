@@ -10,6 +10,7 @@
     DELETE /api/documents/{doc_id}         remove a document                              (token)
     GET    /                               the page: search as you type, ask with citations
     GET    /documents/{doc_id}?start=&end= a document with the cited span marked
+    GET    /reports/, /docs                evaluation reports, the API described (see pages.py)
 
 Every failure answers ``{"error": {"status", "message", "fix"}}``. Write endpoints need
 ``Authorization: Bearer <token>``; without a configured token they are disabled.
@@ -22,7 +23,7 @@ import json
 import os
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from pathlib import Path
@@ -34,15 +35,17 @@ from fastapi.responses import HTMLResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, ConfigDict, Field
+from swagger_ui_bundle import swagger_ui_path
 from threadpoolctl import threadpool_limits
 
 from sleuth import __version__
 from sleuth.errors import InputError, SleuthError
-from sleuth.server import errors
+from sleuth.server import errors, pages
 from sleuth.server.errors import ERROR_RESPONSES, WRITE_RESPONSES, ApiError
-from sleuth.server.limits import BodyLimit
+from sleuth.server.limits import LOOPBACK_NAMES, BodyLimit, HostCheck
 from sleuth.server.state import CollectionState
 from sleuth.types import Document, Hit
+from sleuth.validation import document_problem
 
 WEB = Path(__file__).resolve().parents[1] / "web"
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -55,6 +58,10 @@ class AskRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
     question: str = Field(..., description="The question, in words.", examples=["How do bees turn nectar into honey?"])
     k: int = Field(5, ge=1, le=50, description="Passages given to the reader.")
+    where: list[str] = Field(default_factory=list, max_length=20,
+                             description="Metadata filters, all required: `year>=2020`, `author:Karpukhin`, "
+                                         "`title:WORDS`, `venue:WORDS`, `doi:PREFIX`, `arxiv:ID`.",
+                             examples=[["year>=2020"]])
 
 
 class DocumentIn(BaseModel):
@@ -85,6 +92,7 @@ def create_app(
     max_body: int = 1_000_000,
     generator: Any = None,
     reports_dir: Path | str | None = None,
+    allowed_hosts: Iterable[str] = LOOPBACK_NAMES,
 ) -> FastAPI:
     """A FastAPI app over the collection at ``collection_dir`` (opened read-only for readers).
 
@@ -92,6 +100,8 @@ def create_app(
     in bytes; ``generator`` (a :class:`sleuth.rag.backends.Generator`) writes answers, else they are
     extractive. ``reports_dir`` (a folder of ``sleuth eval ... --report`` outputs) is served read-only
     at ``/reports/``, so a group can look at its evaluation reports beside the search page.
+    ``allowed_hosts`` are the host names requests may be addressed to (``Host``; see
+    :class:`sleuth.server.limits.HostCheck`), ``"*"`` for any.
     """
     state = CollectionState(Path(collection_dir), generator)
     token = token if token is not None else (os.environ.get("SLEUTH_TOKEN") or None)
@@ -111,6 +121,7 @@ def create_app(
         description="Search a document collection and get answers that cite the exact passages. "
                     "Every error has the shape `{\"error\": {\"status\", \"message\", \"fix\"}}`.",
         lifespan=lifespan,
+        docs_url=None,  # served by pages.py from a package: the CDN default is blank offline
     )
     app.state.sleuth = state
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(WEB / "templates"), autoescape=True,
@@ -127,6 +138,7 @@ def create_app(
 
     errors.install(app, error_page)
     app.add_middleware(BodyLimit, max_body=max_body)
+    app.add_middleware(HostCheck, allowed=set(allowed_hosts))  # outermost: checked before anything else
 
     @app.middleware("http")
     async def headers(request: Request, call_next: Any) -> Any:
@@ -135,9 +147,8 @@ def create_app(
         resp.headers.setdefault("Referrer-Policy", "no-referrer")
         return resp
 
+    app.mount("/static/swagger-ui", StaticFiles(directory=swagger_ui_path), name="swagger-ui")
     app.mount("/static", StaticFiles(directory=WEB / "static"), name="static")
-    if reports_dir is not None:
-        app.mount("/reports", StaticFiles(directory=Path(reports_dir), html=True), name="reports")
 
     def require_token(authorization: Annotated[str | None, Header(include_in_schema=False)] = None) -> None:
         if token is None:
@@ -157,10 +168,13 @@ def create_app(
         q: Annotated[str, Query(description="The query.", max_length=10_000)],
         k: Annotated[int, Query(ge=1, le=1000, description="How many documents.")] = 10,
         mode: Annotated[str | None, Query(description="Retrieval pipeline (default: the collection's).")] = None,
+        where: Annotated[list[str] | None, Query(max_length=20, description="Metadata filters, all required "
+                                                 "(repeat the parameter): `year>=2020`, `author:Karpukhin`, ...")] = None,
     ) -> dict[str, Any]:
         """Ranked documents, each with its best passage and a snippet; `highlights` are character
-        ranges of matched words inside `snippet` (the same JSON as `sleuth search --json`)."""
-        mode, hits = state.search(q, k, mode)
+        ranges of matched words inside `snippet`; `authors`, `year`, `section` and `page` (1-based) say
+        where the passage is (the same JSON as `sleuth search --json`)."""
+        mode, hits = state.search(q, k, mode, tuple(where or ()))
         return {"query": q, "mode": mode, "hits": [hit_json(h) for h in hits]}
 
     @app.post("/api/ask", tags=["read"], responses=ERROR_RESPONSES, summary="Ask")
@@ -168,13 +182,14 @@ def create_app(
         """An answer whose sentences cite numbered passages: `citations[n]` gives the document id and the
         exact character span (`start`, `end`, `quote`). When the collection does not hold the answer,
         `abstained` is true."""
-        return asdict(state.ask(req.question, req.k))
+        return asdict(state.ask(req.question, req.k, where=tuple(req.where)))
 
     @app.get("/api/ask/stream", tags=["read"], responses=ERROR_RESPONSES, summary="Ask, streamed",
              response_class=StreamingResponse)
     def api_ask_stream(
         q: Annotated[str, Query(description="The question.", max_length=10_000)],
         k: Annotated[int, Query(ge=1, le=50)] = 5,
+        where: Annotated[list[str] | None, Query(max_length=20, description="Metadata filters, as for /api/search.")] = None,
     ) -> StreamingResponse:
         """Server-sent events: `token` events (`{"text": ...}`) while a generator writes, then one
         `answer` event with the whole answer as in `POST /api/ask`, or one `error` event with the error
@@ -186,7 +201,7 @@ def create_app(
 
         def work() -> None:
             try:
-                answer = state.ask(q, k, on_token=lambda s: events.put(("token", {"text": s})))
+                answer = state.ask(q, k, on_token=lambda s: events.put(("token", {"text": s})), where=tuple(where or ()))
                 events.put(("answer", asdict(answer)))
             except SleuthError as exc:
                 events.put(("error", errors.body(errors.status_of(exc), exc.what, exc.fix)))
@@ -241,9 +256,16 @@ def create_app(
               dependencies=[Depends(require_token)])
     def api_ingest(docs: Annotated[list[DocumentIn], Body(max_length=100_000)]) -> dict[str, Any]:
         """Add or update documents (needs `Authorization: Bearer <token>`). Unchanged documents are
-        skipped, changed ones re-indexed; readers see the result as soon as this returns."""
+        skipped, changed ones re-indexed; readers see the result as soon as this returns. A batch with
+        an invalid document (an id of only spaces, a lone surrogate, NaN in the metadata, ...) is refused
+        whole, with the document named."""
+        for i, d in enumerate(docs):
+            problem = document_problem(d.id, d.title, d.text, d.metadata)
+            if problem:
+                raise InputError(f"Document {i} ({d.id[:80]!r}) cannot be stored: {problem}.",
+                                 "Fix it and send the batch again; nothing of this batch was stored.")
         summary = state.ingest([Document(d.id, d.text, d.title, "api", d.metadata) for d in docs])
-        return {**summary.to_dict(), "documents": state.col.store.count_documents()}
+        return {**summary.to_dict(), "documents": state.count_documents()}
 
     @app.delete("/api/documents/{doc_id:path}", tags=["write"], responses=WRITE_RESPONSES,
                 summary="Remove a document", dependencies=[Depends(require_token)])
@@ -251,23 +273,9 @@ def create_app(
         """Remove one document and its passages (needs `Authorization: Bearer <token>`)."""
         if state.delete(doc_id) == 0:
             raise ApiError(404, f"No document with id {doc_id!r}.", "Nothing was deleted.")
-        return {"deleted": doc_id, "documents": state.col.store.count_documents()}
+        return {"deleted": doc_id, "documents": state.count_documents()}
 
     # -- HTML ------------------------------------------------------------------------------------
 
-    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def home(request: Request) -> HTMLResponse:
-        s = state.stats()
-        return page(request, "index.html", documents=s["documents"], collection=Path(s["collection"]).name)
-
-    @app.get("/documents/{doc_id:path}", response_class=HTMLResponse, include_in_schema=False)
-    def document_page(request: Request, doc_id: str, start: int | None = None, end: int | None = None) -> HTMLResponse:
-        doc, span = load_document(doc_id, start, end)
-        if span is None:
-            parts = (doc.text, "", "")
-        else:
-            parts = (doc.text[: span["start"]], span["text"], doc.text[span["end"]:])
-        return page(request, "document.html", doc=doc, before=parts[0], cited=parts[1], after=parts[2],
-                    span=span, metadata=json.dumps(doc.metadata, ensure_ascii=False, indent=2) if doc.metadata else "")
-
+    pages.install(app, state, page, load_document, Path(reports_dir) if reports_dir is not None else None)
     return app

@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from sleuth.errors import CollectionError, ConfigError, InputError, SleuthError
+from sleuth.errors import CollectionError, ConfigError, DiskFullError, InputError, SleuthError
 
 log = logging.getLogger("sleuth.server")
 
@@ -54,17 +54,21 @@ DEFAULT_FIX = {
     404: "Check the address; the API is described at /docs.",
     405: "Check the method; the API is described at /docs.",
     413: "Send a smaller request.",
+    421: "Open the server by the address it listens on.",
     422: "Check the request against the API description at /docs.",
     500: "This is a bug in sleuth; the server log has the details.",
+    507: "Free some space on the server's disk and send the request again.",
 }
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
     s: {"model": ErrorBody, "description": d}
-    for s, d in {404: "Not found", 422: "Invalid input", 413: "Request body too large"}.items()
+    for s, d in {404: "Not found", 422: "Invalid input", 413: "Request body too large",
+                 421: "Host name not served", 503: "Collection unavailable or damaged"}.items()
 }
 WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
     **ERROR_RESPONSES,
     401: {"model": ErrorBody, "description": "No bearer token"},
+    507: {"model": ErrorBody, "description": "The server's disk is full"},
     403: {"model": ErrorBody, "description": "Wrong token, or writes disabled"},
 }
 
@@ -76,6 +80,8 @@ def status_of(exc: SleuthError) -> int:
         return 502
     if isinstance(exc, (InputError, ConfigError)):
         return 422
+    if isinstance(exc, DiskFullError):
+        return 507
     if isinstance(exc, CollectionError):
         return 503
     return 500

@@ -69,3 +69,33 @@ class BodyLimit:
             headers.append((b"connection", b"close"))
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": payload})
+
+
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "::1")
+
+
+class HostCheck:
+    """Answer only requests addressed to a name this server is meant to be reached by.
+
+    A web page on another site can point a name it controls at 127.0.0.1 (DNS rebinding) and then
+    read the unauthenticated endpoints from the victim's browser; its requests carry that foreign
+    name in ``Host``. Allowed: the loopback names, the address the server binds, and whatever
+    ``--allow-host`` adds (``*`` allows any)."""
+
+    def __init__(self, app: Any, allowed: set[str]) -> None:
+        self.app = app
+        self.allowed = {h.lower().strip("[]") for h in allowed}
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or "*" in self.allowed:
+            await self.app(scope, receive, send)
+            return
+        host = dict(scope.get("headers") or []).get(b"host", b"").decode("latin-1")
+        name = host.rsplit("]", 1)[0].lstrip("[") if host.startswith("[") else host.rsplit(":", 1)[0]
+        if name.lower() in self.allowed:
+            await self.app(scope, receive, send)
+            return
+        await BodyLimit._refuse(
+            send, 421, f"This server does not answer to the host name {host!r}.",
+            "Open it by the address it listens on (e.g. http://127.0.0.1:8321/), or start it with "
+            f"`sleuth serve --allow-host {name or 'NAME'}` if that name is meant to reach it.", close=True)

@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sleuth.errors import CollectionError
+from sleuth.errors import CollectionError, DiskFullError
 
 
 def fsync_dir(path: Path) -> None:
@@ -24,12 +24,16 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def disk_full_error(path: Path) -> CollectionError:
+    return DiskFullError(
+        f"The disk is full (or a file-size or quota limit was reached) while writing {path}.",
+        "Free some space and run the same command again; the last committed state is intact.",
+    )
+
+
 def _disk_error(path: Path, exc: OSError) -> CollectionError:
     if exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT):
-        return CollectionError(
-            f"The disk is full (or a file-size or quota limit was reached) while writing {path}.",
-            "Free some space and run the same command again; the last committed state is intact.",
-        )
+        return disk_full_error(path)
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return CollectionError(
             f"No permission to write {path} ({exc.strerror}).",

@@ -10,30 +10,42 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
-from collections.abc import Callable, Iterable
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sleuth.chunking import chunk_text
 from sleuth.config import Settings
 from sleuth.errors import CollectionError, InputError
 from sleuth.index import lexical, vectors
+from sleuth.index.dense import DenseIndex
 from sleuth.index.lexical import LexicalIndex
-from sleuth.index.vectors import DenseIndex, Encoder
+from sleuth.index.vectors import Encoder, passage_text
 from sleuth.rerank.cross_encoder import CrossEncoder
-from sleuth.store.docstore import DocStore, content_hash
+from sleuth.ingest.sources import SourceRecord, SourceSeen, Unchanged
+from sleuth.store import binding
+from sleuth.store.atomic import fsync_dir
+from sleuth.store.docstore import DocStore
+from sleuth.store.integrity import content_hash
+from sleuth.store.papers import corrected
 from sleuth.store.lock import WriteLock
-from sleuth.store.meta import read_meta, write_meta, write_tuned
+from sleuth.store.meta import META, MetaDamagedError, immutable_part, new_meta, read_meta, save_meta, upgrade_meta, write_tuned
 from sleuth.text import Analyzer
 from sleuth.text.highlight import snippet
 from sleuth.types import Document, Hit
+from sleuth.validation import document_problem
 
 DOCSTORE = "docs.sqlite"
 LEXICAL = "lexical"
 VECTORS = "vectors"
+LOCK = "write.lock"
+LEFTOVERS = {DOCSTORE, f"{DOCSTORE}-wal", f"{DOCSTORE}-shm", f"{DOCSTORE}-journal", LOCK}
+"""What an interrupted :meth:`Collection.create` can leave behind (besides ``.meta.json.tmp-*``)."""
 MAX_QUERY_CHARS = 10_000
 
 
@@ -49,6 +61,8 @@ class Failure:
     source: str
     line: int | None
     reason: str
+    empty: bool = False
+    """An empty input: reported, but nothing was wrong with it."""
 
 
 @dataclass
@@ -63,7 +77,7 @@ class IngestSummary:
         return {
             "added": self.added, "updated": self.updated, "skipped": self.skipped,
             "failed": len(self.failed), "chunks": self.chunks,
-            "failures": [f.__dict__ for f in self.failed],
+            "failures": [{"source": f.source, "line": f.line, "reason": f.reason} for f in self.failed],
         }
 
 
@@ -102,21 +116,26 @@ class Searchable:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def search(self, query: str, k: int = 10, *, mode: str | None = None, snippets: bool = True) -> list[Hit]:
+    def search(self, query: str, k: int = 10, *, mode: str | None = None, snippets: bool = True,
+               where: Iterable[str] = ()) -> list[Hit]:
         """The ``k`` best documents for ``query``, each with its best passage and a highlighted snippet.
 
         ``mode`` names a pipeline (see :data:`sleuth.retrieve.PIPELINES`); default :attr:`default_mode`.
+        ``where`` holds metadata filters (``year>=2020``, ``author:Karpukhin``; see
+        :mod:`sleuth.retrieve.where`): only documents that pass them are ranked.
         """
         from sleuth.retrieve import get_pipeline  # pipelines import this module
 
         check_query(query)
         if k < 1:
             raise InputError(f"k must be at least 1, got {k}.", "Pass -k 10, for example.")
-        ranked = get_pipeline(mode or self.default_mode)(self, query, k)  # type: ignore[arg-type]
+        pipe = get_pipeline(mode or self.default_mode)
+        ranked = self.ranked(lambda depth: pipe(self, query, depth), k, where)  # type: ignore[arg-type]
         if not snippets:
             return [Hit(doc_id, float(score), rank) for rank, (doc_id, score, _) in enumerate(ranked)]
         # One look-up for all passages: a round trip each would dominate a remote store's latency.
         chunks = self.store.get_chunks([int(c) for _, _, c in ranked])
+        info = self.store.chunk_info(chunks) if hasattr(self.store, "chunk_info") else {}
         hits = []
         for rank, (doc_id, score, chunk_id) in enumerate(ranked):
             found = chunks.get(int(chunk_id))
@@ -124,44 +143,87 @@ class Searchable:
                 continue
             chunk, title = found
             text, marks = snippet(chunk.text, query, self.analyzer)
-            hits.append(Hit(doc_id, float(score), rank, chunk, title, text, marks))
+            ci = info.get(int(chunk_id))
+            extra = {} if ci is None else {"page": ci.page, "section": ci.section, "authors": ci.authors, "year": ci.year}
+            hits.append(Hit(doc_id, float(score), rank, chunk, title, text, marks, **extra))
         return hits
+
+    def ranked(self, run: Callable[[int], list[tuple[str, float, int]]], k: int,
+               where: Iterable[str] = ()) -> list[tuple[str, float, int]]:
+        """``run(k)``, or with ``where`` filters the first ``k`` results that pass them."""
+        from sleuth.retrieve.where import filtered, parse_where
+
+        conditions = parse_where(where)
+        if not conditions:
+            return run(k)
+        if not hasattr(self.store, "matching"):
+            raise InputError("Metadata filters (--where) need the embedded store.", "Drop --where, or search an embedded collection.")
+        return filtered(run, k, self.store.matching(conditions), self.store.count_documents())
 
 
 class Collection(Searchable):
     """Open with :meth:`open` (existing) or :meth:`create`; :meth:`open_or_create` for ingest."""
 
-    def __init__(self, directory: Path, meta: dict[str, Any], *, readonly: bool) -> None:
+    def __init__(self, directory: Path, meta: dict[str, Any], *, readonly: bool, bind: bool = True) -> None:
+        """Use :meth:`open` / :meth:`create`. ``bind=False`` skips the docstore/index binding checks
+        (``sleuth doctor --repair`` opens a collection whose indexes it is about to rebuild)."""
         self.directory = directory
         self.meta = meta
         self.settings = Settings.from_dict(meta["settings"])
         self.analyzer = Analyzer(stemmer=self.settings.stemmer, stopwords=self.settings.stopwords)
         self.readonly = readonly
         self.store = DocStore(directory / DOCSTORE, readonly=readonly)
+        try:
+            if bind:
+                names = [n for n in binding.DERIVED if n != "vectors" or self.settings.encoder != "none"]
+                binding.check(directory, meta, self.store, names)
+            if bind and not readonly:
+                self._bind_manifests()
+        except BaseException:
+            self.store.close()
+            raise
         self._lexical: LexicalIndex | None = None
         self._dense: DenseIndex | None = None
         self._encoder: Encoder | None = None
         self._reranker: CrossEncoder | None = None
+        self._loading = threading.RLock()  # request threads share one view: each index is loaded once
+
+    def _bind_manifests(self, *, locked: bool = False) -> None:
+        """Record the docstore id in meta.json, its copy and the manifests of a collection written before
+        ids existed (format 1). Writers only (``locked``: the caller holds the write lock); a no-op once
+        bound."""
+        if self.meta.get("docstore_id") == self.store.id:
+            return
+        with contextlib.nullcontext() if locked else WriteLock(self.directory):
+            self.meta = upgrade_meta(self.directory, self.meta, str(self.store.id))
+            self.store.set_meta_copy(immutable_part(self.meta))
+            binding.bind_manifests(self.directory, self.store)
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     @classmethod
     def create(cls, directory: Path | str, settings: Settings | None = None) -> Collection:
+        """A new collection in ``directory`` (absent or empty). meta.json is written last, so a kill at
+        any point leaves either nothing or leftovers that the next ``create`` clears."""
         directory = Path(directory)
         if directory.exists() and not directory.is_dir():
             raise CollectionError(f"{directory} is a file, not a collection directory.", "Choose another --collection.")
-        if (directory / "meta.json").exists():
+        if (directory / META).exists():
             raise CollectionError(f"{directory} already holds a collection.", "Open it instead, or choose another directory.")
-        if directory.exists() and any(directory.iterdir()):
-            raise CollectionError(
-                f"{directory} exists and is not empty, and it is not a sleuth collection.",
-                "Choose an empty or new directory for --collection.",
-            )
+        _refuse_foreign(directory)
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise CollectionError(f"Cannot create {directory}: {exc.strerror}.", "Choose another --collection.") from None
-        meta = write_meta(directory, settings or Settings())
+        with WriteLock(directory):
+            _refuse_foreign(directory)
+            for leftover in directory.iterdir():
+                if leftover.name != LOCK:
+                    leftover.unlink()
+            store_id = uuid.uuid4().hex
+            meta = new_meta(settings or Settings(), store_id)
+            DocStore.create(directory / DOCSTORE, store_id, immutable_part(meta)).close()
+            meta = save_meta(directory, meta)
         return cls(directory, meta, readonly=False)
 
     @classmethod
@@ -193,11 +255,26 @@ class Collection(Searchable):
 
     @staticmethod
     def remove(directory: Path | str) -> None:
-        """Delete a whole collection directory (refuses anything that is not one)."""
+        """Delete a whole collection directory (refuses anything that is not one).
+
+        The directory is first renamed to a hidden sibling in one atomic step, so a kill at any
+        moment leaves either the whole collection or none of it (plus, at worst, that hidden sibling,
+        which the next create or remove in the same folder deletes)."""
         directory = Path(directory)
-        read_meta(directory)
+        try:
+            read_meta(directory)  # refuses what is not a collection, or one a newer sleuth wrote
+        except MetaDamagedError:
+            pass  # a damaged collection can still be deleted
+        _clear_trash(directory)
         with WriteLock(directory):
-            shutil.rmtree(directory)
+            trash = directory.parent / f".{directory.name}.removing-{os.getpid()}"
+            try:
+                os.rename(directory, trash)
+                fsync_dir(directory.parent)
+            except OSError as exc:
+                raise CollectionError(f"Cannot remove {directory}: {exc.strerror}.",
+                                      "Check the permissions of the directory and its parent.") from None
+        shutil.rmtree(trash, ignore_errors=True)
 
     # -- writes ------------------------------------------------------------------------------
 
@@ -213,6 +290,7 @@ class Collection(Searchable):
         on_progress: Callable[[int], None] | None = None,
         on_commit: Callable[[list[str]], None] | None = None,
         on_embed: Callable[[int], None] | None = None,
+        embed: bool = True,
     ) -> IngestSummary:
         """Add new documents, re-index changed ones (content hash), skip unchanged ones.
 
@@ -222,17 +300,27 @@ class Collection(Searchable):
         ``on_commit`` receives the ids of each batch once it is durable. A reader error (a
         malformed record without skip-bad) commits what came before it, then propagates. Passages
         are embedded (``on_embed`` counts them) whenever a segment's worth has been committed, and at
-        the end.
+        the end; with ``embed=False`` only at the next ingest (or import them: :meth:`import_vectors`).
+        Passages enter the lexical index every ``lexical.FLUSH_ROWS``, so memory stays bounded.
         """
         self._writable()
         summary = IngestSummary()
+        unflushed = 0  # passages committed to the docstore but not yet in a lexical segment
+
         def commit() -> None:
-            self._commit(pending, summary, on_commit)
-            if self.encoder is not None and self._unembedded() >= vectors.SEGMENT_ROWS:
+            nonlocal unflushed
+            before = summary.chunks
+            self._commit(pending, summary, on_commit, seen)
+            unflushed += summary.chunks - before
+            if unflushed >= lexical.FLUSH_ROWS:  # bounded memory, and a crash leaves a bounded tail
+                lexical.flush(self.directory / LEXICAL, self.store, self.analyzer)
+                unflushed = 0
+            if embed and self.encoder is not None and self.unembedded() >= vectors.SEGMENT_ROWS:
                 vectors.flush(self.directory / VECTORS, self.store, self.encoder, on_embed)
 
         with WriteLock(self.directory):
             pending: dict[str, Document] = {}
+            seen: list[SourceRecord] = []  # recorded with (or after) the documents they gave
             try:
                 for item in items:
                     if isinstance(item, Document):
@@ -241,31 +329,74 @@ class Collection(Searchable):
                         pending[item.doc_id] = item
                         if len(pending) >= batch_size:
                             commit()
+                    elif isinstance(item, (Unchanged, SourceSeen)):
+                        seen.append(item.record)
+                        if isinstance(item, Unchanged):
+                            summary.skipped += len(item.record.doc_ids)
                     else:
-                        summary.failed.append(Failure(item.source, item.line, item.reason))
-                    if on_progress:
+                        summary.failed.append(Failure(item.source, item.line, item.reason, getattr(item, "empty", False)))
+                    if on_progress and not isinstance(item, SourceSeen):  # bookkeeping after a file's records
                         on_progress(1)
             finally:
-                self._commit(pending, summary, on_commit)
+                self._commit(pending, summary, on_commit, seen)
                 lexical.flush(self.directory / LEXICAL, self.store, self.analyzer)
-            if self.encoder is not None:
+            if self.encoder is not None and embed:
                 vectors.flush(self.directory / VECTORS, self.store, self.encoder, on_embed)
         self._lexical = self._dense = None
         return summary
 
-    def _unembedded(self) -> int:
-        from sleuth.index.segments import read_manifest
+    def unembedded(self) -> int:
+        """Live passages without a vector yet (searched lexically only until `sleuth index` embeds them)."""
+        if self.settings.encoder == "none":
+            return 0
+        return vectors.pending(self.directory / VECTORS, self.store)
 
-        return self.store.max_chunk_id() - int(read_manifest(self.directory / VECTORS)["covered"])
+    def unembedded_passages(self, batch: int = 2048) -> Iterator[list[tuple[int, str]]]:
+        """(chunk id, text the encoder sees) of every passage not embedded yet, in batches: what to embed
+        elsewhere (a GPU machine, a Ray job) before :meth:`import_vectors`."""
+        from sleuth.index.manifest import read_manifest
+
+        covered = int(read_manifest(self.directory / VECTORS)["covered"])
+        for rows in self.store.iter_chunks(after=covered, batch=batch):
+            yield [(r.id, passage_text(r.title, r.text)) for r in rows]
+
+    def import_vectors(self, parts: Iterable[tuple[Any, Any]], model_id: str) -> int:
+        """Store embeddings made elsewhere for the passages not embedded yet; returns how many.
+
+        ``parts`` yields (chunk ids, vectors) pairs of arrays (one pair is fine; several keep memory
+        bounded), the ids as :meth:`unembedded_passages` gives them.
+
+        ``model_id`` must name the collection's encoder model (``sleuth stats`` shows it; the runtime after
+        an ``@`` may differ, e.g. sentence-transformers on a GPU): vectors of another model would give
+        wrong results. See :func:`sleuth.index.vectors.import_vectors`.
+        """
+        self._writable()
+        enc = self.encoder
+        if enc is None:
+            raise CollectionError(f"{self.directory} has no dense encoder (encoder=none): there is nothing to import into.",
+                                  "Create the collection with an encoder (the default, minilm).")
+        if model_id.split("@")[0] != enc.model_id.split("@")[0]:  # the same weights on another runtime is fine
+            raise CollectionError(f"These vectors were made with {model_id}, but the collection's encoder is {enc.model_id}.",
+                                  f"Embed the passages with {enc.model_id.split('@')[0]}, or index into a collection created for that model.")
+        with WriteLock(self.directory):
+            n = vectors.import_vectors(self.directory / VECTORS, self.store, parts,
+                                       model_id=enc.model_id, checksum=enc.checksum, dim=enc.dim)
+        self._dense = None
+        return n
 
     def _commit(self, pending: dict[str, Document], summary: IngestSummary,
-                on_commit: Callable[[list[str]], None] | None) -> None:
-        if not pending:
+                on_commit: Callable[[list[str]], None] | None, sources: list[SourceRecord] | None = None) -> None:
+        if not pending and not sources:
             return
         known = self.store.hashes(pending)
         batch, replace = [], []
         s = self.settings
         for doc_id, doc in pending.items():
+            doc = corrected(doc, self.store.correction(doc_id))  # what a user set by hand wins
+            problem = document_problem(doc.doc_id, doc.title, doc.text, doc.metadata)
+            if problem:
+                summary.failed.append(Failure(doc.source, None, f"document {doc_id!r} was not stored: {problem}"))
+                continue
             digest = content_hash(doc)
             if known.get(doc_id) == digest:
                 summary.skipped += 1
@@ -281,10 +412,12 @@ class Collection(Searchable):
                 summary.added += 1
             summary.chunks += len(spans)
             batch.append((doc, digest, spans))
-        self.store.write_batch(batch, delete_first=replace)
-        if on_commit:
+        self.store.write_batch(batch, delete_first=replace, sources=sources or ())
+        if on_commit and pending:
             on_commit(list(pending))
         pending.clear()
+        if sources:
+            sources.clear()
 
     def delete(self, doc_ids: Iterable[str]) -> int:
         """Remove documents (and their chunks) by id; returns how many existed."""
@@ -301,9 +434,10 @@ class Collection(Searchable):
 
     @property
     def lexical(self) -> LexicalIndex:
-        if self._lexical is None:
-            self._lexical = LexicalIndex.load(self.directory / LEXICAL, self.store, self.settings, self.analyzer)
-        return self._lexical
+        with self._loading:
+            if self._lexical is None:
+                self._lexical = LexicalIndex.load(self.directory / LEXICAL, self.store, self.settings, self.analyzer)
+            return self._lexical
 
     @property
     def tuned(self) -> dict[str, Any]:
@@ -334,32 +468,36 @@ class Collection(Searchable):
         After ``sleuth tune`` adopted a query encoder, queries go through it and passages through the
         encoder the vectors were made with.
         """
-        if self._encoder is None and self.settings.encoder != "none":
-            from sleuth.index.encoders import MiniLMOnnxEncoder, QueryTunedEncoder, get_encoder
+        with self._loading:
+            if self._encoder is None and self.settings.encoder != "none":
+                from sleuth.index.encoders import MiniLMOnnxEncoder, QueryTunedEncoder, get_encoder
 
-            enc = get_encoder(self.settings.encoder)
-            if self.tuned.get("query_encoder"):
-                enc = QueryTunedEncoder(enc, MiniLMOnnxEncoder(self.directory / self.tuned["query_encoder"]))
-            self._encoder = enc
-        return self._encoder
+                enc = get_encoder(self.settings.encoder)
+                if self.tuned.get("query_encoder"):
+                    enc = QueryTunedEncoder(enc, MiniLMOnnxEncoder(self.directory / self.tuned["query_encoder"]))
+                self._encoder = enc
+            return self._encoder
 
     @property
     def reranker(self) -> CrossEncoder | None:
         """The cross-encoder ``sleuth tune`` trained and adopted for this collection, if any."""
-        if self._reranker is None and self.tuned.get("reranker"):
-            self._reranker = CrossEncoder(self.directory / self.tuned["reranker"])
-        return self._reranker
+        with self._loading:
+            if self._reranker is None and self.tuned.get("reranker"):
+                self._reranker = CrossEncoder(self.directory / self.tuned["reranker"])
+            return self._reranker
 
     @property
     def dense(self) -> DenseIndex:
-        if self._dense is None:
-            if self.encoder is None:
-                raise CollectionError(
-                    f"{self.directory} was created without a dense encoder (encoder=none).",
-                    "Use --mode bm25, or index into a new collection with the default encoder.",
-                )
-            self._dense = DenseIndex.load(self.directory / VECTORS, self.store, self.encoder, self.settings.vector_format)
-        return self._dense
+        with self._loading:
+            if self._dense is None:
+                if self.encoder is None:
+                    raise CollectionError(
+                        f"{self.directory} was created without a dense encoder (encoder=none).",
+                        "Use --mode bm25, or index into a new collection with the default encoder.",
+                    )
+                self._dense = DenseIndex.load(self.directory / VECTORS, self.store, self.encoder,
+                                              self.settings.vector_format)
+            return self._dense
 
     @property
     def default_mode(self) -> str:
@@ -376,13 +514,54 @@ class Collection(Searchable):
             "documents": self.store.count_documents(),
             "chunks": self.store.count_chunks(),
             "bytes_on_disk": size,
+            "unembedded_passages": self.unembedded(),
             "settings": self.settings.to_dict(),
         }
 
 
+def _refuse_foreign(directory: Path) -> None:
+    """Refuse a non-empty directory unless all it holds is what an interrupted create leaves."""
+    if not directory.is_dir():
+        return
+    _clear_trash(directory)
+    names = {p.name for p in directory.iterdir()}
+    strays = {n for n in names - LEFTOVERS if not n.startswith(f".{META}.tmp-")}
+    if strays or (DOCSTORE in names and not _empty_docstore(directory / DOCSTORE)):
+        raise CollectionError(
+            f"{directory} exists and is not empty, and it is not a sleuth collection.",
+            "Choose an empty or new directory for --collection.",
+        )
+
+
+def _empty_docstore(path: Path) -> bool:
+    """True for a docstore file holding no document (or no bytes at all)."""
+    import sqlite3
+
+    from sleuth.store.sqlite import sqlite_uri
+
+    if path.stat().st_size == 0:
+        return True
+    try:
+        db = sqlite3.connect(sqlite_uri(path, "ro"), uri=True)
+        try:
+            return db.execute("SELECT count(*) FROM documents").fetchone()[0] == 0
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return False
+
+
+def _clear_trash(directory: Path) -> None:
+    """Delete what an interrupted ``remove`` of ``directory`` left (a hidden, renamed sibling)."""
+    for trash in directory.parent.glob(f".{directory.name}.removing-*"):
+        shutil.rmtree(trash, ignore_errors=True)
+
+
 def document_spans(doc: Document, settings: Settings) -> list[tuple[int, int]]:
     """The passages of ``doc`` as character spans; empty when it has neither text nor title."""
-    spans = chunk_text(doc.text, settings.chunker, settings.chunk_size, settings.chunk_overlap)
+    from sleuth.chunking import chunk_document  # writers only: a search does not import the chunkers
+
+    spans = chunk_document(doc.text, doc.metadata, settings.chunker, settings.chunk_size, settings.chunk_overlap)
     if not spans and doc.title.strip():
         spans = [(0, 0)]  # a title-only document: one empty passage, found through its title
     return spans

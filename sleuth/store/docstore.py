@@ -1,52 +1,51 @@
 """The SQLite docstore: the source of truth for documents and their chunks.
 
 Every derived index (lexical, vectors) is keyed by chunk row id, and row ids only grow
-(AUTOINCREMENT), so "chunks with id > the last one an index covers" is exactly what that index still
-has to catch up on after a crash. WAL with ``synchronous=FULL`` makes each commit durable.
+(AUTOINCREMENT; ids are assigned past the largest ever allocated), so "chunks with id > the last one
+an index covers" is exactly what that index still has to catch up on after a crash. WAL with
+``synchronous=FULL`` makes each commit durable.
+
+The docstore is never created as a side effect: :meth:`DocStore.create` makes a new one with a fresh
+id (``store_meta.id``) that the collection's meta.json and every derived index's manifest record, so
+an index can tell its own docstore from a replaced or rolled-back one (see
+:mod:`sleuth.store.binding`). Every row carries checksums (:mod:`sleuth.store.integrity`) that reads
+verify: a damaged row raises :class:`DamagedRowError` naming it instead of being served.
+
+Each thread gets its own SQLite connection, so a reader's snapshot is its own even when a server
+shares one ``DocStore`` between request threads.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 import time
+from struct import error as struct_error
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from sleuth.errors import CollectionError
+from sleuth.store import papers
+from sleuth.store.integrity import (
+    DamagedRowError,
+    chunk_checksum,
+    content_digest,
+    content_hash,
+    document_checksum,
+)
+from sleuth.store.sqlite import Connections, create_docstore, migrate, sqlite_error, sqlite_uri
 from sleuth.types import Chunk, Document
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS documents (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    doc_id TEXT NOT NULL UNIQUE,
-    title TEXT NOT NULL,
-    text TEXT NOT NULL,
-    source TEXT NOT NULL,
-    metadata TEXT NOT NULL,
-    hash TEXT NOT NULL,
-    added REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS chunks (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    doc INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
-    ord INTEGER NOT NULL,
-    start INTEGER NOT NULL,
-    end INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc);
-"""
+__all__ = ["ChunkRow", "DocStore", "content_hash", "sqlite_uri"]  # re-exported: older imports
 
-
-def content_hash(doc: Document) -> str:
-    """sha256 over what indexing reads, so a changed title, text or metadata re-indexes the document."""
-    payload = json.dumps([doc.title, doc.text, doc.metadata], sort_keys=True, ensure_ascii=False, default=str)
-    return hashlib.sha256(payload.encode()).hexdigest()
+DOC_COLUMNS = "d.id, d.doc_id, d.title, d.text, d.source, d.metadata, d.hash, d.added, d.checksum"
+CHUNK_COLUMNS = "c.id, c.doc, c.ord, c.start, c.end, c.checksum"
+BATCH = 500  # ids per IN (...) list, below SQLite's variable limit
 
 
 @dataclass(frozen=True)
@@ -61,171 +60,413 @@ class ChunkRow:
     end: int
 
 
+@dataclass(frozen=True)
+class _DocRow:
+    row: int
+    doc_id: str
+    title: str
+    text: str
+    source: str
+    metadata: dict[str, Any]
+
+    def document(self) -> Document:
+        return Document(self.doc_id, self.text, self.title, self.source, self.metadata)
+
+
 class DocStore:
+    """Open an existing docstore (never creates one); :meth:`create` makes a new one."""
+
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
-        self.path = path
-        try:
-            if readonly:
-                self.db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-            else:
-                self.db = sqlite3.connect(path, check_same_thread=False)
-                self.db.execute("PRAGMA journal_mode=WAL")
-                self.db.execute("PRAGMA synchronous=FULL")
-                self.db.executescript(SCHEMA)
-            self.db.execute("PRAGMA foreign_keys=ON")
-            self.db.execute("SELECT count(*) FROM documents").fetchone()
-        except sqlite3.DatabaseError as exc:
+        self.path = Path(path)
+        self.readonly = readonly
+        if not self.path.is_file() or self.path.stat().st_size == 0:
+            state = "empty (0 bytes)" if self.path.is_file() else "missing"
             raise CollectionError(
-                f"The docstore {path} cannot be read ({exc}).",
-                "If the file is damaged, restore it from a backup; `sleuth doctor` reports the state.",
-            ) from None
+                f"The docstore {self.path} is {state}, but {self.path.parent} is a collection: its documents "
+                "are lost (the indexes beside it cannot be rebuilt without it).",
+                "Restore docs.sqlite from a backup, or delete the collection (`sleuth rm --all`) and index its "
+                "sources again. sleuth never creates an empty docstore inside an existing collection.",
+            )
+        self._conns = Connections(self.path, readonly)
+        with self._errors("open"):
+            tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if not {"documents", "chunks"} <= tables:
+                raise CollectionError(
+                    f"The docstore {self.path} holds no sleuth tables: it is not this collection's docstore.",
+                    "Restore docs.sqlite from a backup, or delete the collection and index its sources again.",
+                )
+            self.legacy = "store_meta" not in tables
+            if self.legacy and not readonly:
+                migrate(self.db)
+                self.legacy = False
+            if not readonly:
+                papers.migrate(self.db)
+            self.id: str | None = None if self.legacy else self._meta_value("id")
+        # Read-only views of a docstore older than the checksums select a stand-in column.
+        self._dcols = DOC_COLUMNS.replace("d.checksum", "0") if self.legacy else DOC_COLUMNS
+        self._ccols = CHUNK_COLUMNS.replace("c.checksum", "0") if self.legacy else CHUNK_COLUMNS
+
+    @classmethod
+    def create(cls, path: Path, store_id: str, meta_copy: dict[str, Any]) -> DocStore:
+        """A new, empty docstore at ``path`` (which must not exist) with id ``store_id``; ``meta_copy`` is
+        kept inside it so that a damaged meta.json can be restored (``sleuth doctor --repair``)."""
+        create_docstore(Path(path), store_id, meta_copy)
+        return cls(path)
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        """This thread's connection (opened on first use)."""
+        return self._conns.get()
 
     def close(self) -> None:
-        self.db.close()
+        self._conns.close()
+
+    @contextmanager
+    def _errors(self, action: str) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            raise sqlite_error(self.path, exc, action) from None
+
+    # -- identity ------------------------------------------------------------------------------
+
+    def _meta_value(self, key: str) -> str | None:
+        row = self.db.execute("SELECT value FROM store_meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else row[0]
+
+    def meta_copy(self) -> dict[str, Any] | None:
+        """The collection meta this docstore was created with (None for docstores older than the copy)."""
+        if self.legacy:
+            return None
+        with self._errors("read"):
+            raw = self._meta_value("meta")
+        try:
+            return json.loads(raw) if raw else None
+        except json.JSONDecodeError:
+            raise DamagedRowError(self.path, "The copy of meta.json (store_meta 'meta')") from None
+
+    def set_meta_copy(self, meta_copy: dict[str, Any]) -> None:
+        with self._errors("write"), self.db:
+            self.db.execute("INSERT OR REPLACE INTO store_meta (key, value) VALUES ('meta', ?)",
+                            (json.dumps(meta_copy, sort_keys=True),))
+
+    def generation(self) -> int:
+        """A counter every write transaction increments: a reader compares it to see new commits."""
+        if self.legacy:
+            return 0
+        with self._errors("read"):
+            value = self._meta_value("generation")
+        return int(value) if value and value.isdigit() else 0
+
+    def allocated(self, table: str = "chunks") -> int:
+        """The largest row id ever allocated in ``table`` (deleted rows included)."""
+        with self._errors("read"):
+            seq = self.db.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)).fetchone()
+            top = self.db.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
+        return max(int(seq[0]) if seq and isinstance(seq[0], int) else 0, int(top))
 
     # -- reads -------------------------------------------------------------------------------
 
     @contextmanager
     def snapshot(self) -> Iterator[None]:
         """Every read inside sees one committed state, even while a writer commits (WAL snapshot)."""
-        if self.db.in_transaction:
+        db = self.db
+        if db.in_transaction:
             yield
             return
-        self.db.execute("BEGIN")
+        with self._errors("read"):
+            db.execute("BEGIN")
         try:
             yield
         finally:
-            self.db.execute("ROLLBACK")
+            db.execute("ROLLBACK")
 
     def hashes(self, doc_ids: Iterable[str]) -> dict[str, str]:
+        """doc_id -> content hash of those present; a row whose checksum fails maps to ``"damaged"``,
+        so that ingesting its source again replaces it."""
         ids = list(doc_ids)
         out: dict[str, str] = {}
-        for i in range(0, len(ids), 500):
-            part = ids[i : i + 500]
-            q = f"SELECT doc_id, hash FROM documents WHERE doc_id IN ({','.join('?' * len(part))})"
-            out.update(self.db.execute(q, part).fetchall())
+        with self._errors("read"):
+            for i in range(0, len(ids), BATCH):
+                part = ids[i : i + BATCH]
+                q = (f"SELECT id, doc_id, source, hash, added, {'0' if self.legacy else 'checksum'} FROM documents "
+                     f"WHERE doc_id IN ({','.join('?' * len(part))})")
+                for row, doc_id, source, digest, added, check in self.db.execute(q, part):
+                    try:
+                        ok = self.legacy or document_checksum(row, doc_id, source, digest, added) == check
+                    except (TypeError, ValueError, OverflowError, struct_error):
+                        ok = False
+                    out[str(doc_id)] = digest if ok else "damaged"
         return out
 
     def count_documents(self) -> int:
-        return self.db.execute("SELECT count(*) FROM documents").fetchone()[0]
+        with self._errors("read"):
+            return self.db.execute("SELECT count(*) FROM documents").fetchone()[0]
 
     def count_chunks(self) -> int:
-        return self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        with self._errors("read"):
+            return self.db.execute("SELECT count(*) FROM chunks").fetchone()[0]
 
     def max_chunk_id(self) -> int:
-        return self.db.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0]
+        with self._errors("read"):
+            return self.db.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0]
 
     def live_chunk_ids(self) -> np.ndarray:
-        rows = self.db.execute("SELECT id FROM chunks ORDER BY id").fetchall()
+        with self._errors("read"):
+            rows = self.db.execute("SELECT id FROM chunks ORDER BY id").fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
     def chunk_docs(self, chunk_ids: np.ndarray) -> list[str]:
         """doc_id of each chunk id (all must be live)."""
-        found: dict[int, str] = {}
-        ids = [int(c) for c in chunk_ids]
-        for i in range(0, len(ids), 500):
-            part = ids[i : i + 500]
-            q = (
-                "SELECT c.id, d.doc_id FROM chunks c JOIN documents d ON d.id = c.doc "
-                f"WHERE c.id IN ({','.join('?' * len(part))})"
-            )
-            found.update(self.db.execute(q, part).fetchall())
-        return [found[c] for c in ids]
+        found = self.live_chunk_docs(chunk_ids)
+        return [found[int(c)] for c in chunk_ids]
+
+    def _verified_doc(self, r: tuple[Any, ...]) -> _DocRow:
+        row, doc_id, title, text, source, metadata, digest, added, check = r
+        try:
+            meta = json.loads(metadata)
+            row_ok = self.legacy or document_checksum(row, doc_id, source, digest, added) == check
+            if row_ok and isinstance(meta, dict) and content_digest(title, text, meta) == digest:
+                return _DocRow(row, doc_id, title, text, source, meta)
+        except (TypeError, ValueError, AttributeError, OverflowError):
+            pass  # a damaged record header can turn a value into another type (or NULL)
+        raise DamagedRowError(self.path, f"Document {doc_id!r} (row {row})")
+
+    def _verify_chunk(self, r: tuple[Any, ...]) -> None:
+        if self.legacy:
+            return
+        try:
+            if all(type(v) is int for v in r[:6]) and chunk_checksum(r[0], r[1], r[2], r[3], r[4]) == r[5]:
+                return
+        except (TypeError, OverflowError, struct_error):
+            pass
+        raise DamagedRowError(self.path, f"Passage row {r[0]}")
+
+    def _docs_by_row(self, rows: Iterable[int]) -> dict[int, _DocRow]:
+        ids = sorted(set(rows))
+        out: dict[int, _DocRow] = {}
+        for i in range(0, len(ids), BATCH):
+            part = ids[i : i + BATCH]
+            q = f"SELECT {self._dcols} FROM documents d WHERE d.id IN ({','.join('?' * len(part))})"
+            for r in self.db.execute(q, part):
+                out[r[0]] = self._verified_doc(r)
+        return out
 
     def iter_chunks(self, after: int = 0, batch: int = 2000) -> Iterator[list[ChunkRow]]:
-        """Live chunks with id > ``after``, in id order, in batches."""
+        """Live chunks with id > ``after``, in id order, in batches. Each document's text is read once
+        per batch, not once per passage."""
         last = after
         while True:
-            rows = self.db.execute(
-                "SELECT c.id, d.doc_id, d.title, d.text, c.start, c.end FROM chunks c "
-                "JOIN documents d ON d.id = c.doc WHERE c.id > ? ORDER BY c.id LIMIT ?",
-                (last, batch),
-            ).fetchall()
-            if not rows:
-                return
-            yield [ChunkRow(r[0], r[1], r[2], r[3][r[4] : r[5]], r[4], r[5]) for r in rows]
+            with self._errors("read"):
+                rows = self.db.execute(
+                    f"SELECT {self._ccols} FROM chunks c WHERE c.id > ? ORDER BY c.id LIMIT ?", (last, batch)
+                ).fetchall()
+                if not rows:
+                    return
+                for r in rows:
+                    self._verify_chunk(r)
+                docs = self._docs_by_row(r[1] for r in rows)
+            yield [ChunkRow(r[0], docs[r[1]].doc_id, docs[r[1]].title, docs[r[1]].text[r[3] : r[4]], r[3], r[4])
+                   for r in rows if r[1] in docs]
             last = rows[-1][0]
+
+    def live_chunk_docs(self, chunk_ids: Iterable[int]) -> dict[int, str]:
+        """doc_id of each chunk id that is still live (deleted ones are absent)."""
+        found: dict[int, str] = {}
+        ids = [int(c) for c in chunk_ids]
+        with self._errors("read"):
+            for i in range(0, len(ids), BATCH):
+                part = ids[i : i + BATCH]
+                q = ("SELECT c.id, d.doc_id FROM chunks c JOIN documents d ON d.id = c.doc "
+                     f"WHERE c.id IN ({','.join('?' * len(part))})")
+                found.update(self.db.execute(q, part).fetchall())
+        return found
+
+    def chunk_ids_between(self, lo: int, hi: int) -> np.ndarray:
+        """Ids of the live chunks with lo <= id <= hi, ascending."""
+        with self._errors("read"):
+            rows = self.db.execute("SELECT id FROM chunks WHERE id BETWEEN ? AND ? ORDER BY id", (lo, hi)).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def count_chunks_between(self, lo: int, hi: int) -> int:
+        with self._errors("read"):
+            return self.db.execute("SELECT count(*) FROM chunks WHERE id BETWEEN ? AND ?", (lo, hi)).fetchone()[0]
 
     def get_chunk(self, chunk_id: int) -> tuple[Chunk, str] | None:
         """The chunk and its document's title."""
-        row = self.db.execute(
-            "SELECT d.doc_id, d.title, d.text, c.start, c.end, c.ord FROM chunks c "
-            "JOIN documents d ON d.id = c.doc WHERE c.id = ?",
-            (chunk_id,),
-        ).fetchone()
-        if row is None:
-            return None
-        doc_id, title, text, start, end, ord_ = row
-        return Chunk(doc_id, start, end, text[start:end], f"{doc_id}#{ord_}"), title
+        return self.get_chunks([chunk_id]).get(int(chunk_id))
 
     def get_chunks(self, chunk_ids: Iterable[int]) -> dict[int, tuple[Chunk, str]]:
-        """:meth:`get_chunk` for several ids; ids no longer live are absent."""
-        found = ((c, self.get_chunk(c)) for c in chunk_ids)
-        return {c: hit for c, hit in found if hit is not None}
+        """(chunk, its document's title) for several ids, in one look-up; ids no longer live are absent."""
+        ids = [int(c) for c in chunk_ids]
+        out: dict[int, tuple[Chunk, str]] = {}
+        with self._errors("read"), self.snapshot():
+            rows = []
+            for i in range(0, len(ids), BATCH):
+                part = ids[i : i + BATCH]
+                q = f"SELECT {self._ccols} FROM chunks c WHERE c.id IN ({','.join('?' * len(part))})"
+                rows += self.db.execute(q, part).fetchall()
+            for r in rows:
+                self._verify_chunk(r)
+            docs = self._docs_by_row(r[1] for r in rows)
+        for cid, doc_row, ordinal, start, end, _ in rows:
+            d = docs.get(doc_row)
+            if d is not None:
+                out[cid] = (Chunk(d.doc_id, start, end, d.text[start:end], f"{d.doc_id}#{ordinal}"), d.title)
+        return out
 
     def get_document(self, doc_id: str) -> Document | None:
-        row = self.db.execute(
-            "SELECT doc_id, text, title, source, metadata FROM documents WHERE doc_id = ?", (doc_id,)
-        ).fetchone()
-        if row is None:
-            return None
-        return Document(row[0], row[1], row[2], row[3], json.loads(row[4]))
+        with self._errors("read"):
+            r = self.db.execute(f"SELECT {self._dcols} FROM documents d WHERE d.doc_id = ?", (doc_id,)).fetchone()
+            return None if r is None else self._verified_doc(r).document()
 
     def iter_documents(self, batch: int = 1000) -> Iterator[Document]:
         """Every document, in insertion order, read ``batch`` rows at a time."""
         last = 0
         while True:
-            rows = self.db.execute(
-                "SELECT id, doc_id, text, title, source, metadata FROM documents WHERE id > ? ORDER BY id LIMIT ?",
-                (last, batch),
-            ).fetchall()
+            with self._errors("read"):
+                rows = self.db.execute(
+                    f"SELECT {self._dcols} FROM documents d WHERE d.id > ? ORDER BY d.id LIMIT ?", (last, batch)
+                ).fetchall()
+                docs = [self._verified_doc(r).document() for r in rows]
             if not rows:
                 return
-            for r in rows:
-                yield Document(r[1], r[2], r[3], r[4], json.loads(r[5]))
+            yield from docs
             last = rows[-1][0]
 
     def list_documents(self, limit: int = 100, offset: int = 0) -> list[tuple[str, str, str]]:
         """(doc_id, title, source) in insertion order."""
-        return self.db.execute(
-            "SELECT doc_id, title, source FROM documents ORDER BY id LIMIT ? OFFSET ?", (limit, offset)
-        ).fetchall()
+        with self._errors("read"):
+            rows = self.db.execute(
+                f"SELECT {self._dcols} FROM documents d ORDER BY d.id LIMIT ? OFFSET ?", (limit, offset)
+            ).fetchall()
+            return [(d.doc_id, d.title, d.source) for d in map(self._verified_doc, rows)]
+
+    def damaged(self) -> list[tuple[str, int | None, str, str]]:
+        """Check every row's checksum (``sleuth doctor``): (what, document row, doc_id, source) of each
+        damaged row; a damaged passage names the document it belongs to, when that can be told."""
+        out: list[tuple[str, int | None, str, str]] = []
+        with self._errors("read"), self.snapshot():
+            docs = {}
+            for r in self.db.execute(f"SELECT {self._dcols} FROM documents d ORDER BY d.id"):
+                docs[r[0]] = (r[1], r[4])
+                try:
+                    self._verified_doc(r)
+                except DamagedRowError as exc:
+                    out.append((exc.row, r[0], r[1], r[4]))
+            for r in self.db.execute(f"SELECT {self._ccols} FROM chunks c ORDER BY c.id"):
+                owner = docs.get(r[1])
+                try:
+                    self._verify_chunk(r)
+                except DamagedRowError as exc:
+                    out.append((exc.row, r[1] if owner else None, *(owner or ("", ""))))
+                    continue
+                if owner is None:
+                    out.append((f"Passage row {r[0]} (its document row {r[1]} does not exist)", None, "", ""))
+        return out
 
     # -- writes (callers hold the collection's write lock) -------------------------------------
 
     def write_batch(
-        self, docs: list[tuple[Document, str, list[tuple[int, int]]]], delete_first: Iterable[str] = ()
+        self, docs: list[tuple[Document, str, list[tuple[int, int]]]], delete_first: Iterable[str] = (),
+        sources: Iterable[papers.SourceRecord] = (),
     ) -> None:
-        """Delete ``delete_first`` doc ids, then insert each (document, hash, chunk spans); one transaction."""
+        """Delete ``delete_first`` doc ids, insert each (document, hash, chunk spans), record ``sources``:
+        one transaction."""
         now = time.time()
         try:
-            self._write_batch(docs, delete_first, now)
-        except sqlite3.OperationalError as exc:
-            raise CollectionError(
-                f"Could not write to the docstore {self.path} ({exc}); nothing of this batch was stored.",
-                "If the disk is full, free some space and run the same command again: it resumes.",
-            ) from None
+            self._write_batch(docs, delete_first, now, list(sources))
+        except sqlite3.Error as exc:
+            raise sqlite_error(self.path, exc, "write", "nothing of this batch was stored") from None
 
     def _write_batch(self, docs: list[tuple[Document, str, list[tuple[int, int]]]], delete_first: Iterable[str],
-                     now: float) -> None:
-        with self.db:
+                     now: float, sources: list[papers.SourceRecord]) -> None:
+        db = self.db
+        with db:
             for doc_id in delete_first:
-                self.db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+                db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
+            doc_row, chunk_row = self.allocated("documents"), self.allocated("chunks")
             for doc, digest, spans in docs:
-                cur = self.db.execute(
-                    "INSERT INTO documents (doc_id, title, text, source, metadata, hash, added) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (doc.doc_id, doc.title, doc.text, doc.source,
-                     json.dumps(doc.metadata, ensure_ascii=False, default=str), digest, now),
+                doc_row += 1
+                db.execute(
+                    "INSERT INTO documents (id, doc_id, title, text, source, metadata, hash, added, checksum, "
+                    "authors, year) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    (doc_row, doc.doc_id, doc.title, doc.text, doc.source,
+                     json.dumps(doc.metadata, ensure_ascii=False, default=str), digest, now,
+                     document_checksum(doc_row, doc.doc_id, doc.source, digest, now), *papers.document_fields(doc)),
                 )
-                self.db.executemany(
-                    "INSERT INTO chunks (doc, ord, start, end) VALUES (?, ?, ?, ?)",
-                    [(cur.lastrowid, i, a, b) for i, (a, b) in enumerate(spans)],
-                )
+                rows = [(chunk_row + i + 1, doc_row, i, a, b) for i, (a, b) in enumerate(spans)]
+                chunk_row += len(rows)
+                db.executemany("INSERT INTO chunks (id, doc, ord, start, end, checksum, page, section, page_breaks) "
+                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                               [(*r, chunk_checksum(*r), *papers.chunk_fields(doc.metadata, r[3], r[4])) for r in rows])
+            papers.put_sources(db, sources)
+            self._bump(db)
 
     def delete(self, doc_ids: Iterable[str]) -> int:
-        with self.db:
-            n = 0
-            for doc_id in doc_ids:
-                n += self.db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,)).rowcount
+        ids = list(doc_ids)
+        try:
+            with self.db as db:
+                n = sum(db.execute("DELETE FROM documents WHERE doc_id = ?", (d,)).rowcount for d in ids)
+                papers.forget_documents(db, ids)
+                self._bump(db)
+        except sqlite3.Error as exc:
+            raise sqlite_error(self.path, exc, "write", "nothing was deleted") from None
         return n
+
+    def delete_rows(self, rows: Iterable[int]) -> int:
+        """Delete documents by row id (``sleuth doctor --repair`` removing damaged ones)."""
+        try:
+            with self.db as db:
+                n = 0
+                for row in rows:
+                    db.execute("DELETE FROM chunks WHERE doc = ?", (row,))
+                    n += db.execute("DELETE FROM documents WHERE id = ?", (row,)).rowcount
+                self._bump(db)
+        except sqlite3.Error as exc:
+            raise sqlite_error(self.path, exc, "write", "nothing was deleted") from None
+        return n
+
+    def _bump(self, db: sqlite3.Connection) -> None:
+        if not self.legacy:
+            db.execute("UPDATE store_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
+                       "WHERE key = 'generation'")
+
+    # -- papers (see sleuth.store.papers) ----------------------------------------------------------
+
+    def chunk_info(self, chunk_ids: Iterable[int]) -> dict[int, papers.ChunkInfo]:
+        """Page, section, authors and year of each chunk (empty for a collection not yet migrated)."""
+        return papers.chunk_info(self.db, chunk_ids)
+
+    def document_chunks(self, doc_id: str) -> list[dict[str, object]]:
+        return papers.document_chunks(self.db, doc_id)
+
+    def list_entries(self, limit: int = 100, offset: int = 0) -> list[dict[str, object]]:
+        return papers.list_entries(self.db, limit, offset)
+
+    def owner(self, doc_id: str) -> str | None:
+        return papers.owner(self.db, doc_id) if "sources" in self._tables() else None
+
+    def get_source(self, path: str) -> papers.SourceRecord | None:
+        return papers.get_source(self.db, path) if "sources" in self._tables() else None
+
+    def source_by_hash(self, sha256: str) -> papers.SourceRecord | None:
+        return papers.source_by_hash(self.db, sha256) if "sources" in self._tables() else None
+
+    def correction(self, doc_id: str) -> dict[str, object]:
+        return papers.get_correction(self.db, doc_id) if "corrections" in self._tables() else {}
+
+    def set_correction(self, doc_id: str, fields: dict[str, object]) -> None:
+        papers.put_correction(self.db, doc_id, fields)
+
+    def matching(self, conditions: list[object]) -> set[str]:
+        """Ids of the documents that pass ``--where`` conditions (:mod:`sleuth.retrieve.where`)."""
+        from sleuth.retrieve.where import matching_documents
+
+        if "year" not in papers.columns(self.db, "documents"):
+            raise CollectionError("This collection predates metadata filters and was opened read-only.",
+                                  "Run `sleuth index` on it once (an already indexed folder will do): it is upgraded in place.")
+        return matching_documents(self.db, conditions)  # type: ignore[arg-type]
+
+    def _tables(self) -> set[str]:
+        return {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}

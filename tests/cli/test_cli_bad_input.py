@@ -25,6 +25,7 @@ from click.testing import CliRunner, Result
 
 from sleuth.cli.main import cli
 from sleuth.store.lock import WriteLock
+from sleuth.store.meta import save_meta
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "cli"
 BEIR = DATA / "beir-mini"
@@ -56,6 +57,13 @@ def ok(runner: CliRunner, *args: Any) -> Result:
 
 def ok_json(runner: CliRunner, *args: Any) -> Any:
     return json.loads(ok(runner, *args, "--json").stdout)
+
+
+def listed_json(runner: CliRunner, *args: Any) -> Any:
+    """An index run that went on past bad input: it lists the failures and exits 1."""
+    result = invoke(runner, *args, "--json")
+    assert result.exit_code == 1, f"exit {result.exit_code}\nstdout:\n{result.stdout}\nstderr:\n{result.stderr}"
+    return json.loads(result.stdout)
 
 
 def flat(text: str) -> str:
@@ -114,7 +122,7 @@ BAD_JSONL = (
 
 def test_malformed_jsonl_names_file_and_line(runner: CliRunner, col: Path) -> None:
     write("bad.jsonl", BAD_JSONL)
-    err = refused(invoke(runner, "index", "bad.jsonl", "-c", col, "--no-progress"),
+    err = refused(invoke(runner, "index", "bad.jsonl", "-c", col, "--strict", "--no-progress"),
                   "bad.jsonl:2", "invalid JSON", fix="--skip-bad")
     assert "fix the line" in err
     # Documented in Collection.ingest: a reader error commits the records before it, then propagates;
@@ -126,7 +134,7 @@ def test_malformed_jsonl_names_file_and_line(runner: CliRunner, col: Path) -> No
 
 def test_malformed_jsonl_with_skip_bad(runner: CliRunner, col: Path) -> None:
     write("bad.jsonl", BAD_JSONL)
-    out = ok_json(runner, "index", "bad.jsonl", "-c", col, "--skip-bad")
+    out = listed_json(runner, "index", "bad.jsonl", "-c", col, "--skip-bad")
     assert (out["added"], out["failed"]) == (2, 1)
     (failure,) = out["failures"]
     assert failure["source"].endswith("bad.jsonl") and failure["line"] == 2
@@ -139,7 +147,8 @@ def test_malformed_jsonl_with_skip_bad(runner: CliRunner, col: Path) -> None:
 
 def test_skip_bad_human_summary_lists_path_and_line(runner: CliRunner, col: Path) -> None:
     write("bad.jsonl", BAD_JSONL)
-    result = ok(runner, "index", "bad.jsonl", "-c", col, "--skip-bad", "--no-progress")
+    result = invoke(runner, "index", "bad.jsonl", "-c", col, "--skip-bad", "--no-progress")
+    assert result.exit_code == 1  # the run went on, and says something was wrong
     err = flat(result.stderr)
     assert "failed bad.jsonl:2: invalid JSON" in err
     assert f"now holds {N_DOCS + 2} documents" in err
@@ -147,7 +156,7 @@ def test_skip_bad_human_summary_lists_path_and_line(runner: CliRunner, col: Path
 
 def test_jsonl_record_without_text_field(runner: CliRunner, col: Path) -> None:
     write("notext.jsonl", '{"_id": "x", "body": "words"}\n')
-    refused(invoke(runner, "index", "notext.jsonl", "-c", col, "--no-progress"),
+    refused(invoke(runner, "index", "notext.jsonl", "-c", col, "--strict", "--no-progress"),
             "notext.jsonl:1", "missing field 'text'", fix="--text-field")
     out = ok_json(runner, "index", "notext.jsonl", "-c", col, "--text-field", "body")
     assert out["added"] == 1
@@ -159,11 +168,11 @@ def test_jsonl_record_without_text_field(runner: CliRunner, col: Path) -> None:
 
 def test_undecodable_text_file(runner: CliRunner, col: Path) -> None:
     write("latin.txt", "Café crème brûlée.\n".encode("latin-1"))
-    refused(invoke(runner, "index", "latin.txt", "-c", col, "--no-progress"),
+    refused(invoke(runner, "index", "latin.txt", "-c", col, "--strict", "--no-progress"),
             "latin.txt:1", "not valid utf-8 at byte 3", fix="--encoding latin-1")
     assert_intact(runner, col)
 
-    out = ok_json(runner, "index", "latin.txt", "-c", col, "--skip-bad")
+    out = listed_json(runner, "index", "latin.txt", "-c", col, "--skip-bad")
     assert (out["added"], out["failed"]) == (0, 1)
     assert out["failures"][0]["line"] == 1 and "not valid utf-8" in out["failures"][0]["reason"]
     assert_intact(runner, col)
@@ -197,12 +206,23 @@ def test_empty_text_file_is_reported_not_fatal(
     assert_intact(runner, col)
 
 
+@pytest.mark.parametrize("name", ["empty.txt", "empty.pdf", "empty.md", "empty.jsonl"])
+def test_an_empty_file_is_reported_the_same_way_in_every_format(runner: CliRunner, col: Path, name: str) -> None:
+    # An empty .pdf used to stop the run with exit 1 ("could not parse PDF") while an empty .txt was
+    # reported and the run went on: one rule now, whatever the format.
+    write(name, b"")
+    write("good.txt", "Penguins huddle together to survive the Antarctic winter.")
+    out = ok_json(runner, "index", name, "good.txt", "-c", col)
+    assert (out["added"], out["failed"]) == (1, 1)
+    assert out["failures"][0]["source"].endswith(name) and out["failures"][0]["reason"] == "empty file"
+
+
 def test_binary_file_named_txt(runner: CliRunner, col: Path) -> None:
     write("image.txt", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
-    refused(invoke(runner, "index", "image.txt", "-c", col, "--no-progress"),
+    refused(invoke(runner, "index", "image.txt", "-c", col, "--strict", "--no-progress"),
             "image.txt", "looks like a binary file", fix="--format")
     assert_intact(runner, col)
-    out = ok_json(runner, "index", "image.txt", "-c", col, "--skip-bad")
+    out = listed_json(runner, "index", "image.txt", "-c", col, "--skip-bad")
     assert (out["added"], out["failed"]) == (0, 1)
     assert "binary" in out["failures"][0]["reason"]
     assert_intact(runner, col)
@@ -214,10 +234,10 @@ def garbage_pdf() -> bytes:
 
 def test_garbage_pdf(runner: CliRunner, col: Path) -> None:
     write("paper.pdf", garbage_pdf())
-    refused(invoke(runner, "index", "paper.pdf", "-c", col, "--no-progress"),
+    refused(invoke(runner, "index", "paper.pdf", "-c", col, "--strict", "--no-progress"),
             "paper.pdf", "could not parse PDF", fix="PDF viewer")
     assert_intact(runner, col)
-    out = ok_json(runner, "index", "paper.pdf", "-c", col, "--skip-bad")
+    out = listed_json(runner, "index", "paper.pdf", "-c", col, "--skip-bad")
     assert (out["added"], out["failed"]) == (0, 1)
     assert "could not parse PDF" in out["failures"][0]["reason"]
     assert_intact(runner, col)
@@ -228,7 +248,7 @@ def test_garbage_pdf_prints_only_sleuth_message(tmp_path: Path) -> None:
     # pypdf's own warnings ("invalid pdf header", "EOF marker not found") must not show: sleuth.cli.main.main
     # quiets the pypdf logger. A real process, since in-process pytest's log capture would hide them.
     write("paper.pdf", garbage_pdf())
-    p = sleuth_proc("index", "paper.pdf", "-c", tmp_path / "col", "--no-progress")
+    p = sleuth_proc("index", "paper.pdf", "-c", tmp_path / "col", "--no-progress", "--strict")
     assert p.returncode == 1
     lines = [line for line in p.stderr.splitlines() if line.strip()]
     assert lines[0].startswith("error: paper.pdf: could not parse PDF"), p.stderr
@@ -240,9 +260,9 @@ def test_skip_bad_in_a_folder_indexes_the_good_files(runner: CliRunner, col: Pat
     write("mixed/bin.txt", b"\x00\x01\x02\x03")
     write("mixed/broken.pdf", garbage_pdf())
     write("mixed/empty.md", "")
-    refused(invoke(runner, "index", "mixed", "-c", col, "--no-progress"), "mixed/")
+    refused(invoke(runner, "index", "mixed", "-c", col, "--strict", "--no-progress"), "mixed/")
     assert_intact(runner, col)
-    out = ok_json(runner, "index", "mixed", "-c", col, "--skip-bad")
+    out = listed_json(runner, "index", "mixed", "-c", col, "--skip-bad")
     assert out["added"] == 1 and out["failed"] == 4
     assert sorted(Path(f["source"]).name for f in out["failures"]) == ["bin.txt", "broken.pdf", "empty.md", "latin.txt"]
     assert ok_json(runner, "search", "penguins", "-c", col)["hits"][0]["doc_id"] == "good.txt"
@@ -311,7 +331,7 @@ def test_bad_k_is_a_usage_error(runner: CliRunner, col: Path) -> None:
 def set_format_version(col: Path, version: int) -> None:
     meta = json.loads((col / "meta.json").read_text())
     meta["format_version"] = version
-    (col / "meta.json").write_text(json.dumps(meta))
+    save_meta(col, meta)  # as the sleuth of that version would write it: checksummed
 
 
 def test_newer_format_version(runner: CliRunner, col: Path) -> None:
@@ -330,7 +350,7 @@ def test_newer_format_version(runner: CliRunner, col: Path) -> None:
 def test_damaged_meta(runner: CliRunner, col: Path) -> None:
     good = (col / "meta.json").read_text()
     (col / "meta.json").write_text("{not json")
-    refused(invoke(runner, "stats", "-c", col), "meta.json is damaged", fix="Restore it")
+    refused(invoke(runner, "stats", "-c", col), "meta.json is damaged", fix="restore it from the docstore's copy")
     (col / "meta.json").write_text(json.dumps({"hello": "world"}))
     refused(invoke(runner, "search", "magma", "-c", col), "is not a sleuth collection's meta file", fix="--collection")
     (col / "meta.json").write_text(good)
@@ -340,7 +360,7 @@ def test_damaged_meta(runner: CliRunner, col: Path) -> None:
 def test_unknown_setting_in_meta(runner: CliRunner, col: Path) -> None:
     meta = json.loads((col / "meta.json").read_text())
     meta["settings"]["chunk_sise"] = 10
-    (col / "meta.json").write_text(json.dumps(meta))
+    save_meta(col, meta)
     refused(invoke(runner, "stats", "-c", col), "Unknown setting 'chunk_sise'", "Did you mean 'chunk_size'?")
 
 
@@ -422,13 +442,14 @@ def test_search_on_an_empty_collection(runner: CliRunner) -> None:
 def test_missing_docstore(runner: CliRunner, col: Path) -> None:
     for p in col.glob("docs.sqlite*"):
         p.unlink()
-    refused(invoke(runner, "stats", "-c", col), "docs.sqlite cannot be read", fix="restore it from a backup")
+    refused(invoke(runner, "stats", "-c", col), "docs.sqlite is missing", "its documents are lost",
+            fix="Restore docs.sqlite from a backup")
 
 
 def test_docstore_error_names_only_real_commands(runner: CliRunner, col: Path) -> None:
     for p in col.glob("docs.sqlite*"):
         p.unlink()
-    err = refused(invoke(runner, "stats", "-c", col), "cannot be read")
+    err = refused(invoke(runner, "stats", "-c", col), "is missing")
     if "sleuth doctor" in err:
         assert ok(runner, "doctor", "--help")
 

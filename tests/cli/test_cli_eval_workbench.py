@@ -220,7 +220,43 @@ def test_eval_json_unchanged_without_new_options(runner: CliRunner) -> None:
     out = run_json(runner, "eval", BEIR, "--pipeline", "bm25")
     assert "comparison" not in out and "results" not in out and out["pipeline"] == "bm25"
     two = run_json(runner, "eval", BEIR, "--pipeline", "bm25", "--pipeline", "bm25")
-    assert set(two) == {"results"}
+    assert set(two) == {"results", "build", "judged", "random_ndcg@10", "warnings"}
+
+
+def test_eval_reports_the_build_once_not_charged_to_the_first_pipeline(runner: CliRunner) -> None:
+    # Before: the first pipeline's build_s held the whole ingest (60.4 s on 19 PDFs), the second ~0.
+    two = run_json(runner, "eval", BEIR, "--pipeline", "bm25", "--pipeline", "dense")
+    first, second = two["results"]
+    assert first["build_s"] == second["build_s"] == two["build"]["build_s"] > 0
+    assert two["build"]["documents"] == 15 and two["build"]["chunks"] >= 15
+    plain = run(runner, "eval", BEIR, "--pipeline", "bm25", "--pipeline", "dense", "--no-progress").stdout
+    assert flat(plain).count("built in") == 1 and "shared by the 2 pipelines" in flat(plain)
+    assert "build s" not in plain  # no per-pipeline build row
+
+
+def test_eval_on_a_synthetic_set_judges_passages_and_says_so(runner: CliRunner, synth_set: Path) -> None:
+    doc = run_json(runner, "eval", synth_set, "--judge", "document")
+    passage = run_json(runner, "eval", synth_set)
+    assert doc["judged"] == "document" and passage["judged"] == "passage"
+    # Finding the right passage is harder than finding the right document; never easier.
+    assert passage["ndcg@10"] <= doc["ndcg@10"] and passage["recall@100"] <= doc["recall@100"]
+    plain = flat(run(runner, "eval", synth_set, "--no-progress").stdout)
+    assert "judged by passage" in plain
+
+
+def test_eval_warns_when_document_judgments_cannot_discriminate(runner: CliRunner, synth_set: Path) -> None:
+    result = run(runner, "eval", synth_set, "--judge", "document", "--no-progress")
+    documents = len((synth_set / "corpus.jsonl").read_text().splitlines())
+    assert f"Only {documents} documents: a random ranking already scores nDCG@10 =" in flat(result.stderr)
+    out = run_json(runner, "eval", synth_set, "--judge", "document")
+    assert out["warnings"] and out["random_ndcg@10"] > 0.05
+    # The 15-document fixture is small too; a large collection is not flagged (tests/evaluate/test_judging.py).
+    assert run_json(runner, "eval", BEIR)["random_ndcg@10"] > 0
+
+
+def test_passage_judging_needs_reference_excerpts(runner: CliRunner) -> None:
+    result = run(runner, "eval", BEIR, "--judge", "passage", ok=False)
+    assert result.exit_code == 1 and "no reference excerpts" in flat(result.stderr)
 
 
 # -- the shared corpora --------------------------------------------------------------------------
@@ -257,3 +293,21 @@ def test_chunking_effect_on_the_papers_corpus(runner: CliRunner, shared_data: Pa
     out = run_json(runner, "eval", "chunking", out_dir, "--chunker", "fixed", *(x for s in sizes for x in ("--size", s)),
                    "-k", "5")
     _assert_smaller_chunks_are_more_precise(out["results"], sizes)
+
+
+def test_chunking_default_grid_is_small_and_the_full_grid_is_an_option(runner: CliRunner, synth_set: Path) -> None:
+    # The old default (4 chunkers x 4 sizes with semantic, dense) ran over 10 minutes on 19 PDFs.
+    default = run_json(runner, "eval", "chunking", synth_set, "--retriever", "bm25")
+    assert [r["label"] for r in default["results"]] == [
+        f"{c}-{s}" for c in ("fixed", "sentence", "recursive") for s in (100, 200)]
+    full = run_json(runner, "eval", "chunking", synth_set, "--retriever", "bm25", "--full-grid")
+    assert len(full["results"]) == 16 and {r["chunker"] for r in full["results"]} >= {"semantic"}
+
+
+def test_chunking_progress_counts_passages_with_time_left(tmp_path: Path, synth_set: Path) -> None:
+    from terminal import run_in_terminal
+
+    r = run_in_terminal(["eval", "chunking", str(synth_set), "--retriever", "bm25"], cwd=tmp_path)
+    assert r.returncode == 0, r.screen
+    assert "configurations" in r.screen and "passages" in r.screen and "left" in r.screen
+    assert "recursive-200" in r.screen  # the configuration being scored

@@ -19,6 +19,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from sleuth.cli.main import cli
+from sleuth.store.meta import FORMAT_VERSION
 from sleuth.text import Analyzer
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "cli"
@@ -202,7 +203,7 @@ def test_search_without_matches(runner: CliRunner, indexed: Path) -> None:
 def test_stats_json(runner: CliRunner, indexed: Path) -> None:
     s = run_json(runner, "stats", "-c", indexed)
     assert s["collection"] == str(indexed)
-    assert s["format_version"] == 1
+    assert s["format_version"] == FORMAT_VERSION == 2
     assert s["documents"] == 16
     assert s["chunks"] >= 16
     assert s["bytes_on_disk"] > 0
@@ -225,13 +226,22 @@ def test_ls_json(runner: CliRunner, indexed: Path) -> None:
 
 def test_rm_documents(runner: CliRunner, indexed: Path) -> None:
     assert run_json(runner, "search", "honey bees", "-c", indexed)["hits"][0]["doc_id"] == "honeybee"
-    out = run_json(runner, "rm", "honeybee", "no-such-id", "-c", indexed)
-    assert out == {"removed": 1, "not_found": 1}
+    assert run_json(runner, "rm", "honeybee", "-c", indexed) == {"removed": 1, "not_found": 0, "not_found_ids": []}
     assert "honeybee" not in [h["doc_id"] for h in run_json(runner, "search", "honey bees", "-c", indexed)["hits"]]
     assert run_json(runner, "stats", "-c", indexed)["documents"] == 15
     assert "honeybee" not in [r["doc_id"] for r in run_json(runner, "ls", "-c", indexed, "--limit", "100")]
-    plain = run(runner, "rm", "chess", "gone", "-c", indexed).stdout
-    assert "Removed 1 document(s)." in plain and "1 id(s) were not in the collection" in plain
+
+
+def test_rm_of_an_unknown_id_exits_1_and_still_removes_the_others(runner: CliRunner, indexed: Path) -> None:
+    # A script must be able to notice a typo: `rm nosuch` used to exit 0.
+    out = run(runner, "rm", "chess", "gone", "--json", "-c", indexed, ok=False)
+    assert out.exit_code == 1
+    assert json.loads(out.stdout) == {"removed": 1, "not_found": 1, "not_found_ids": ["gone"]}
+    assert run_json(runner, "stats", "-c", indexed)["documents"] == 15
+    plain = run(runner, "rm", "nosuch", "-c", indexed, ok=False)
+    assert plain.exit_code == 1
+    assert "Removed 0 document(s)." in plain.stdout
+    assert "1 id(s) were not in the collection: nosuch." in plain.stderr and "sleuth ls" in plain.stderr
 
 
 def test_rm_all(runner: CliRunner, indexed: Path) -> None:

@@ -5,7 +5,9 @@ import pytest
 import scipy.sparse as sp
 
 from sleuth.config import Settings
-from sleuth.index.bm25 import bm25f_matrix, lucene_idf
+from reference_bm25 import bm25f_matrix
+
+from sleuth.index.bm25 import inverse_norm, lucene_idf, weight
 from sleuth.store.collection import Collection
 from support import synthetic_docs
 
@@ -49,17 +51,26 @@ def test_scores_equal_bm25s_lucene_on_a_single_field(tmp_path):
     col = Collection.create(tmp_path / "c", Settings(encoder="none", title_weight=0.0, chunk_size=1000, k1=1.2, b=0.75))
     col.ingest(docs)
     lx = col.lexical
-    assert lx.one_chunk_per_doc
     ref = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
     stem = Stemmer.Stemmer("english")
     ref.index(bm25s.tokenize([d.text for d in docs], stopwords="en", stemmer=stem, show_progress=False),
               show_progress=False)
     for q in ["protein gene tumor", "quantum photon laser laser", "graph retrieval ranking index", "wing"]:
-        ours = lx.chunk_scores(lx.term_ids(q))
+        got = lx.search(q, len(docs))
         ours_by_doc = np.zeros(len(docs))
-        for row, score in enumerate(ours):
-            ours_by_doc[int(lx.doc_ids[lx.chunk_doc[row]][1:])] = score
+        ours_by_doc[[int(d[1:]) for d in got.doc_ids]] = got.scores
         tokens = bm25s.tokenize([q], stopwords="en", stemmer=stem, show_progress=False, return_ids=False)[0]
         theirs = ref.get_scores(tokens)
         assert theirs.max() > 0
         np.testing.assert_allclose(ours_by_doc, theirs, rtol=2e-5, atol=1e-5)
+
+
+def test_posting_weights_by_hand():
+    # As test_bm25f_title_adds_weighted_pseudo_frequency: body tf 1 at the average length (3), title tf 1
+    # with no title normalisation (title_b 0) and weight 2: tf~ = 1 + 2 = 3; the second has no title.
+    inv_b = inverse_norm(np.array([3, 3]), 0.75, 3.0)
+    inv_t = 2.0 * inverse_norm(np.array([1, 0]), 0.0, 0.5)
+    idf = math.log(1 + (2 - 2 + 0.5) / (2 + 0.5))
+    w = weight(np.array([1, 1]), np.array([1, 0]), inv_b, inv_t, idf, 1.5)
+    assert w.tolist() == pytest.approx([idf * 3 / 4.5, idf * 1 / 2.5])
+    assert inverse_norm(np.array([5]), 0.75, 0.0) == 1.0  # no average length: no normalisation

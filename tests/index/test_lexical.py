@@ -60,16 +60,48 @@ def test_deleted_document_is_never_found(tmp_path):
 
 def test_segments_are_merged_when_they_pile_up(tmp_path):
     col = Collection.create(tmp_path / "c", LEX)
-    docs = synthetic_docs(lexical.MAX_SEGMENTS + 3)
+    docs = synthetic_docs(2 * lexical.MERGE_FACTOR + 3)
     for d in docs:
         col.ingest([d])
     manifest = json.loads((tmp_path / "c" / "lexical" / "manifest.json").read_text())
-    assert len(manifest["segments"]) <= lexical.MAX_SEGMENTS
+    assert len(manifest["segments"]) < lexical.MERGE_FACTOR
     files = {p.name for p in (tmp_path / "c" / "lexical").iterdir()}
     assert files == {"manifest.json", *(e["file"] for e in manifest["segments"])}
     fresh = Collection.create(tmp_path / "f", LEX)
     fresh.ingest(docs)
     assert rankings(col) == rankings(fresh)
+
+
+def test_a_mostly_deleted_segment_is_compacted_and_deletes_never_rewrite_a_segment(tmp_path):
+    col = Collection.create(tmp_path / "c", LEX)
+    col.ingest(synthetic_docs(40))
+    seg = json.loads((tmp_path / "c" / "lexical" / "manifest.json").read_text())["segments"][0]
+    col.delete([f"d{i}" for i in range(10)])
+    after = json.loads((tmp_path / "c" / "lexical" / "manifest.json").read_text())["segments"][0]
+    assert after["file"] == seg["file"] and after["deletes"]["live"] == 30  # a live-rows file, same segment
+    col.delete([f"d{i}" for i in range(10, 25)])
+    after = json.loads((tmp_path / "c" / "lexical" / "manifest.json").read_text())["segments"][0]
+    assert after["file"] != seg["file"] and "deletes" not in after and after["rows"] == 15
+    fresh = Collection.create(tmp_path / "f", LEX)
+    fresh.ingest(synthetic_docs(40)[25:])
+    assert rankings(col) == rankings(fresh)
+
+
+def test_an_older_format_is_rebuilt_by_the_next_writer_and_read_meanwhile(tmp_path):
+    col = Collection.create(tmp_path / "c", LEX)
+    col.ingest(synthetic_docs(30))
+    want = rankings(col)
+    lex = tmp_path / "c" / "lexical"
+    for p in lex.iterdir():
+        p.unlink()
+    (lex / "seg-000001.npz").write_bytes(b"old scipy matrices")
+    lexical.write_manifest(lex, {"version": 1, "covered": 30, "next": 2,
+                                 "segments": [{"file": "seg-000001.npz", "sha256": "0" * 64, "rows": 30}]})
+    assert lexical.is_outdated(lex)
+    assert rankings(Collection.open(tmp_path / "c", readonly=True)) == want  # indexed in memory meanwhile
+    Collection.open(tmp_path / "c").ingest([])
+    assert not lexical.is_outdated(lex) and not (lex / "seg-000001.npz").exists()
+    assert rankings(Collection.open(tmp_path / "c", readonly=True)) == want
 
 
 def test_reader_catches_up_when_segments_were_never_written(tmp_path):
@@ -89,7 +121,7 @@ def test_reader_catches_up_when_segments_were_never_written(tmp_path):
 def test_damaged_segment_is_detected_and_named(tmp_path, damage):
     col = Collection.create(tmp_path / "c", LEX)
     col.ingest(synthetic_docs(10))
-    seg = next((tmp_path / "c" / "lexical").glob("seg-*.npz"))
+    seg = next((tmp_path / "c" / "lexical").glob("seg-*.lex"))
     data = bytearray(seg.read_bytes())
     if damage == "flip":
         data[len(data) // 2] ^= 0xFF
@@ -100,6 +132,22 @@ def test_damaged_segment_is_detected_and_named(tmp_path, damage):
         seg.unlink()
     with pytest.raises(CollectionError, match=rf"{seg.name}.*(damaged|missing).*sleuth doctor"):
         Collection.open(tmp_path / "c").lexical
+
+
+def test_a_large_segment_is_opened_without_reading_it_and_checked_by_verify(tmp_path, monkeypatch):
+    from sleuth.index import container
+
+    col = Collection.create(tmp_path / "c", LEX)
+    col.ingest(synthetic_docs(10))
+    seg = next((tmp_path / "c" / "lexical").glob("seg-*.lex"))
+    data = bytearray(seg.read_bytes())
+    data[-10] ^= 0xFF  # inside the last array, past the header
+    seg.write_bytes(bytes(data))
+    monkeypatch.setattr(container, "VERIFY_AT_OPEN", 0)  # as if the segment were big
+    Collection.open(tmp_path / "c").lexical  # opens: large files are not read at open
+    entry = json.loads((tmp_path / "c" / "lexical" / "manifest.json").read_text())["segments"][0]
+    with pytest.raises(CollectionError, match=rf"{seg.name}.*damaged \(checksum mismatch\)"):
+        container.verify(seg, entry, "fix")
 
 
 def test_batch_search_equals_single_search(tmp_path):

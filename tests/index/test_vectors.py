@@ -9,7 +9,8 @@ from support import synthetic_docs
 
 from sleuth.errors import CollectionError
 from sleuth.index import vectors
-from sleuth.index.vectors import DenseIndex, hamming, pack_signs, quantize_int8
+from sleuth.index.dense import DenseIndex
+from sleuth.index.quantize import hamming, pack_signs, quantize_int8
 from sleuth.store.docstore import DocStore
 from sleuth.store.collection import Collection
 from sleuth.config import Settings
@@ -79,21 +80,46 @@ def test_quantised_formats_agree_with_float32(tmp_path):
     assert dense_rankings(tmp_path / "c", enc, "binary")[1].bytes_per_passage() == 8  # 64 dims / 8
 
 
-def test_reader_embeds_what_the_writer_did_not_persist(tmp_path):
+def test_a_search_never_embeds_the_backlog_it_reports_it(tmp_path):
+    """After an interrupted embed, search ranks the embedded passages and counts the rest as pending."""
     enc = ingest(tmp_path / "c", [synthetic_docs(20)])
-    want, _ = dense_rankings(tmp_path / "c", enc)
-    shutil.rmtree(tmp_path / "c" / "vectors")
-    (tmp_path / "c" / "vectors").mkdir()
-    got, _ = dense_rankings(tmp_path / "c", enc)
-    assert got == want
+    col = Collection.open(tmp_path / "c")
+    col.ingest(synthetic_docs(5, prefix="late"))  # encoder=none: the new passages get no vector
+    store = DocStore(tmp_path / "c" / "docs.sqlite", readonly=True)
+    enc.calls = 0
+    idx = DenseIndex.load(tmp_path / "c" / "vectors", store, enc)
+    assert idx.pending == 5 and idx.n_chunks == 20
+    assert not {d for q in QUERIES for d in idx.search(q, 30).doc_ids} & {f"late{i}" for i in range(5)}
+    assert enc.calls == len(QUERIES)  # one query encoding per search, no passage embedded
+    vectors.flush(tmp_path / "c" / "vectors", col.store, enc)
+    assert DenseIndex.load(tmp_path / "c" / "vectors", store, enc).pending == 0
+
+
+def test_imported_vectors_equal_embedded_ones_and_the_model_is_checked(tmp_path):
+    enc = ingest(tmp_path / "a", [synthetic_docs(30)])
+    col = Collection.create(tmp_path / "b", Settings(encoder="none"))
+    col.ingest(synthetic_docs(30))
+    ids = np.array([r.id for b in col.store.iter_chunks() for r in b])
+    texts = [vectors.passage_text(r.title, r.text) for b in col.store.iter_chunks() for r in b]
+    d = tmp_path / "b" / "vectors"
+    with pytest.raises(Exception, match="No vector for 1 passage"):
+        vectors.import_vectors(d, col.store, [(np.delete(ids, 3), np.delete(enc.encode_passages(texts), 3, axis=0))],
+                               model_id=enc.model_id, checksum=enc.checksum, dim=enc.dim)
+    v = enc.encode_passages(texts)
+    n = vectors.import_vectors(d, col.store, [(ids[20:][::-1], v[20:][::-1]), (ids[:20], v[:20])][::-1],
+                               model_id=enc.model_id, checksum=enc.checksum, dim=enc.dim)
+    assert n == 30
+    assert dense_rankings(tmp_path / "b", enc)[0] == dense_rankings(tmp_path / "a", enc)[0]
+    with pytest.raises(CollectionError, match="was embedded with test-hash-64"):
+        vectors.import_vectors(d, col.store, [(ids[:0], np.zeros((0, enc.dim)))], model_id="other", checksum="x", dim=enc.dim)
 
 
 def test_segments_are_written_every_segment_rows_and_merged(tmp_path, monkeypatch):
     monkeypatch.setattr(vectors, "SEGMENT_ROWS", 5)
-    monkeypatch.setattr(vectors, "MAX_SEGMENTS", 3)
+    monkeypatch.setattr(vectors, "MERGE_FACTOR", 3)
     enc = ingest(tmp_path / "c", [synthetic_docs(12), synthetic_docs(12, prefix="e")])
     manifest = vectors.read_manifest(tmp_path / "c" / "vectors")
-    assert len(manifest["segments"]) <= 3
+    assert len(manifest["segments"]) < 3
     assert sum(e["rows"] for e in manifest["segments"]) == 24
     fresh = ingest(tmp_path / "f", [[*synthetic_docs(12), *synthetic_docs(12, prefix="e")]])
     assert dense_rankings(tmp_path / "c", enc)[0] == dense_rankings(tmp_path / "f", fresh)[0]
@@ -122,12 +148,20 @@ def test_opening_with_another_model_is_a_clear_error(tmp_path):
         dense_rankings(tmp_path / "c", HashEncoder("other-model", "f" * 16))
 
 
-def test_beyond_the_threshold_an_hnsw_graph_finds_the_same_neighbours(tmp_path, monkeypatch):
-    enc = ingest(tmp_path / "c", [synthetic_docs(300)])
-    exact, _ = dense_rankings(tmp_path / "c", enc)
+def test_beyond_the_threshold_a_persisted_graph_finds_the_same_neighbours(tmp_path, monkeypatch):
     monkeypatch.setattr(vectors, "ANN_THRESHOLD", 100)
+    monkeypatch.setattr(vectors, "SEGMENT_ROWS", 64)
+    enc = ingest(tmp_path / "c", [synthetic_docs(200), synthetic_docs(100, prefix="e")], deletes=["d1", "e2"])
+    manifest = vectors.read_manifest(tmp_path / "c" / "vectors")
+    assert manifest["ann"]["rows"] == 300 and (tmp_path / "c" / "vectors" / manifest["ann"]["file"]).exists()
     approx, idx = dense_rankings(tmp_path / "c", enc)
-    assert idx._ann is not None
+    assert idx.uses_ann
+    monkeypatch.setattr(vectors, "ANN_THRESHOLD", 10**6)
+    fresh = ingest(tmp_path / "f", [[d for d in synthetic_docs(200) + synthetic_docs(100, prefix="e")
+                                     if d.doc_id not in ("d1", "e2")]])
+    exact, idx2 = dense_rankings(tmp_path / "f", fresh)
+    assert not idx2.uses_ann
     overlap = [len(set(exact[q]) & set(approx[q])) for q in QUERIES]
     assert sum(overlap) >= 0.9 * 10 * len(QUERIES), overlap
     assert all(exact[q][0] == approx[q][0] for q in QUERIES)
+    assert not {"d1", "e2"} & {d for q in QUERIES for d in approx[q]}

@@ -109,7 +109,8 @@ def test_many_fields_are_listed_shortly(tmp_path):
         ("w.txt", b" \n\t\r\n", None, "empty text: only whitespace"),
         ("e.md", b"", None, "empty file"),
         ("fm.md", b"---\ntitle: x\n---\n\n", None, "empty text: only front matter"),
-        ("e.jsonl", b"", None, "empty file: no JSON records"),
+        ("e.jsonl", b"", None, "empty file"),
+        ("e.pdf", b"", None, "empty file"),
         ("b.jsonl", b"\n  \n\r\n", None, "empty file: no JSON records"),
         ("t.jsonl", b'{"_id": "a", "text": " \\n "}\n', 1, "empty text and title in record 'a'"),
     ],
@@ -219,7 +220,7 @@ def test_pdf_without_text(tmp_path):
     writer.write(path)
     assert list(read_paths([path])) == [
         Rejected(str(path), None, "no extractable text (scanned? run OCR first)")
-    ]
+    ]  # reported (a scan is not malformed), never fatal
 
 
 # --- paths and options: raised before anything is read ------------------------------------------
@@ -247,7 +248,7 @@ def test_unknown_format_lists_the_valid_ones(tmp_path):
     with pytest.raises(ConfigError, match="Unknown input format 'mardown'") as info:
         read_paths([tmp_path], fmt="mardown")
     assert "Did you mean 'markdown'" in str(info.value)
-    assert "beir, jsonl, markdown, pdf, text" in info.value.fix
+    assert "beir, bibtex, jsonl, markdown, pdf, text" in info.value.fix
 
 
 @pytest.mark.parametrize("encoding", ["utf-9", "rot13"])

@@ -58,3 +58,35 @@ def test_a_second_writer_is_refused_not_interleaved(tmp_path):
         assert col.store.get_document("other0") is None, "nothing of the refused writer was stored"
     assert refused, "the child was still writing: the second writer had to be refused"
     assert n == 20000
+
+
+MERGER = """
+import sys
+from sleuth.store.collection import Collection
+from sleuth.types import Document
+with Collection.open(sys.argv[1]) as col:
+    print("ready", flush=True)
+    for i in range(int(sys.argv[2])):   # one segment per ingest: a merge every few rounds removes files
+        col.ingest([Document(f"m{i}", f"Merge round {i}: protein gene tumor.", f"Round {i}")])
+        if i % 3 == 0:
+            col.delete([f"m{i - 1}"])
+print("done", flush=True)
+"""
+
+
+def test_readers_survive_segments_vanishing_during_merges(tmp_path):
+    """Issue 14, item 5: the existence check, the checksum and the load of a segment are not atomic;
+    a file removed by a writer's merge in between must be retried, never escape as FileNotFoundError."""
+    directory = tmp_path / "c"
+    with Collection.create(directory, Settings(encoder="none")) as col:
+        col.ingest(synthetic_docs(200, prefix="seed"))
+    proc = subprocess.Popen([sys.executable, "-c", MERGER, str(directory), "400"], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "ready"
+    loads = 0
+    while proc.poll() is None:
+        with Collection.open(directory, readonly=True) as col:
+            lx = col.lexical  # raises on any failure that is not a clean retry
+            assert {f"seed{i}" for i in range(200)} <= set(lx.doc_ids)
+            loads += 1
+    assert proc.wait(timeout=300) == 0
+    assert loads >= 20

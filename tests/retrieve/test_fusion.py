@@ -1,9 +1,7 @@
 import pytest
 
 from sleuth.errors import ConfigError
-import numpy as np
-
-from sleuth.retrieve.fusion import FUSIONS, Distribution, minmax, rrf, zscore, zscore_full
+from sleuth.retrieve.fusion import FUSIONS, minmax, rrf, zscore
 
 A = [("a", 10.0), ("b", 5.0), ("c", 0.0)]
 B = [("c", 0.9), ("a", 0.5)]
@@ -44,35 +42,6 @@ def test_constant_and_empty_runs():
 
 
 def test_registry_names_and_errors():
-    assert FUSIONS.names() == ["minmax", "rrf", "zscore", "zscore-full"]
+    assert FUSIONS.names() == ["minmax", "rrf", "zscore"]
     with pytest.raises(ConfigError, match="Did you mean 'rrf'"):
         FUSIONS.get("rff")
-
-
-def test_zscore_full_by_hand():
-    # A over all its passages: mean 2, std 4; B: mean 0.5, std 0.25. "b" is missing from B: it counts as
-    # B's lowest shown score (0.5), i.e. it ranks at best at the bottom of B's list.
-    got = dict(zscore_full([A, B], [0.4, 0.6], [Distribution(2.0, 4.0), Distribution(0.5, 0.25)]))
-    assert got["a"] == pytest.approx(0.4 * (10 - 2) / 4 + 0.6 * (0.5 - 0.5) / 0.25)
-    assert got["b"] == pytest.approx(0.4 * (5 - 2) / 4 + 0.6 * 0.0)
-    assert got["c"] == pytest.approx(0.4 * (0 - 2) / 4 + 0.6 * (0.9 - 0.5) / 0.25)
-    assert [d for d, _ in zscore_full([A, B], [0.4, 0.6], [Distribution(2.0, 4.0), Distribution(0.5, 0.25)])] == ["a", "c", "b"]
-
-
-def test_zscore_full_matches_zscore_ordering_without_distributions():
-    # Without the full distributions each run's own scores stand in: then it ranks as a weighted z-score.
-    got = [d for d, _ in zscore_full([A])]
-    assert got == [d for d, _ in zscore([A])]
-
-
-def test_distribution_ignores_unscored_passages_and_constant_runs():
-    d = Distribution.of(np.array([1.0, 3.0, -np.inf]))
-    assert (d.mean, d.std) == (2.0, 1.0)
-    assert Distribution.of(np.array([5.0, 5.0])) == Distribution(5.0, 1.0)  # no spread: unit scale
-    assert Distribution.of(np.array([-np.inf])) == Distribution(0.0, 1.0)
-
-
-def test_zscore_full_checks_its_arguments():
-    with pytest.raises(ValueError, match="1 distributions for 2 runs"):
-        zscore_full([A, B], distributions=[Distribution(0.0, 1.0)])
-    assert zscore_full([[], []], distributions=[Distribution(0, 1), Distribution(0, 1)]) == []

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from starlette.testclient import TestClient
+from support import LOCAL
 
 from sleuth.server import create_app
 
@@ -24,13 +25,13 @@ def assert_error(r, status: int) -> dict:
 
 @pytest.fixture(scope="module")
 def client(built_collection):
-    with TestClient(create_app(built_collection, token=TOKEN)) as c:
+    with TestClient(create_app(built_collection, token=TOKEN), base_url=LOCAL) as c:
         yield c
 
 
 @pytest.fixture
 def writer(fresh_collection):
-    with TestClient(create_app(fresh_collection, token=TOKEN, max_body=20_000)) as c:
+    with TestClient(create_app(fresh_collection, token=TOKEN, max_body=20_000), base_url=LOCAL) as c:
         yield c
 
 
@@ -45,7 +46,8 @@ def test_search_returns_hits_in_the_cli_json_shape(client):
     assert body["query"] == "honey nectar" and body["mode"]
     hit = body["hits"][0]
     assert hit["doc_id"] == "honeybee" and hit["rank"] == 0
-    assert set(hit) == {"rank", "doc_id", "score", "title", "snippet", "highlights", "passage"}
+    assert set(hit) == {"rank", "doc_id", "score", "title", "snippet", "highlights", "passage",
+                        "authors", "year", "section", "page"}
     assert {"start", "end", "chunk_id"} <= set(hit["passage"])
     marked = [hit["snippet"][a:b].lower() for a, b in hit["highlights"]]
     assert any(m.startswith(("honey", "nectar")) for m in marked)
@@ -94,7 +96,7 @@ class Scripted:
 
 
 def test_ask_stream_sends_tokens_when_a_generator_writes(built_collection):
-    with TestClient(create_app(built_collection, generator=Scripted())) as c:
+    with TestClient(create_app(built_collection, generator=Scripted()), base_url=LOCAL) as c:
         raw = c.get("/api/ask/stream", params={"q": "What do worker bees make from nectar, exactly?"}).text
     kinds = [b.split("\n", 1)[0] for b in raw.strip().split("\n\n")]
     assert kinds[-1] == "event: answer" and "event: token" in kinds
@@ -140,7 +142,7 @@ NEW = [{"_id": "lighthouse", "title": "Lighthouses", "text": "A lighthouse is a 
 
 def test_writes_are_disabled_without_a_configured_token(built_collection, monkeypatch):
     monkeypatch.delenv("SLEUTH_TOKEN", raising=False)
-    with TestClient(create_app(built_collection)) as c:
+    with TestClient(create_app(built_collection), base_url=LOCAL) as c:
         e = assert_error(c.post("/api/documents", json=NEW, headers=AUTH), 403)
         assert "disabled" in e["message"] and "--token" in e["fix"]
         assert_error(c.delete("/api/documents/volcano", headers=AUTH), 403)
@@ -148,7 +150,7 @@ def test_writes_are_disabled_without_a_configured_token(built_collection, monkey
 
 def test_token_from_the_environment(fresh_collection, monkeypatch):
     monkeypatch.setenv("SLEUTH_TOKEN", "from-env")
-    with TestClient(create_app(fresh_collection)) as c:
+    with TestClient(create_app(fresh_collection), base_url=LOCAL) as c:
         assert c.post("/api/documents", json=NEW, headers={"Authorization": "Bearer from-env"}).status_code == 200
 
 
@@ -205,7 +207,7 @@ def test_html_pages_escape_document_text(writer):
     assert writer.post("/api/documents", json=evil, headers=AUTH).status_code == 200
     html = writer.get("/documents/x<script>", params={"start": 7, "end": 18}).text
     assert "<script>alert" not in html and "<img src=x" not in html
-    assert '<mark id="cited">&lt;b&gt;bold&lt;/b&gt;</mark>' in html
+    assert '<mark class="cited" id="cited">&lt;b&gt;bold&lt;/b&gt;</mark>' in html
     page = writer.get("/", headers={"accept": "text/html"})
     assert page.status_code == 200 and "script-src 'self'" in page.headers["content-security-policy"]
     missing = writer.get("/documents/none", headers={"accept": "text/html"})
@@ -216,9 +218,21 @@ def test_evaluation_reports_are_served_when_a_folder_is_given(built_collection, 
     reports = tmp_path / "reports"
     (reports / "scifact").mkdir(parents=True)
     (reports / "scifact" / "index.html").write_text("<h1>nDCG@10 table</h1><img src='data:image/png;base64,AAAA'>")
-    with TestClient(create_app(built_collection, reports_dir=reports)) as c:
+    with TestClient(create_app(built_collection, reports_dir=reports), base_url=LOCAL) as c:
         r = c.get("/reports/scifact/")
         assert r.status_code == 200 and "nDCG@10 table" in r.text
         assert c.get("/reports/nothing-here.html").status_code == 404
-    with TestClient(create_app(built_collection)) as c:
+    with TestClient(create_app(built_collection), base_url=LOCAL) as c:
         assert c.get("/reports/scifact/").status_code == 404
+
+
+def test_search_and_ask_take_metadata_filters(client):
+    # The BEIR fixture has no years: a year filter passes no document, an unknown field is a 400-class error.
+    r = client.get("/api/search", params={"q": "honey nectar", "where": ["year>=2000"]})
+    assert r.status_code == 200 and r.json()["hits"] == []
+    r = client.get("/api/search", params={"q": "honey nectar", "where": ["title:honey"]})
+    assert [h["doc_id"] for h in r.json()["hits"]][:1] == ["honeybee"]
+    r = client.get("/api/search", params={"q": "honey", "where": ["colour:blue"]})
+    assert 400 <= r.status_code < 500 and "Unknown filter field" in r.json()["error"]["message"]
+    r = client.post("/api/ask", json={"question": "How do bees make honey?", "where": ["year>=2000"]})
+    assert r.status_code == 200 and r.json()["abstained"] and r.json()["citations"] == []

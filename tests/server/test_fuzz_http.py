@@ -7,6 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from starlette.testclient import TestClient
+from support import LOCAL
 
 from sleuth.server import create_app
 
@@ -15,7 +16,7 @@ TEXT = st.text(max_size=200)
 
 @pytest.fixture(scope="module")
 def client(built_collection):
-    with TestClient(create_app(built_collection, token="t"), raise_server_exceptions=False) as c:
+    with TestClient(create_app(built_collection, token="t"), base_url=LOCAL, raise_server_exceptions=False) as c:
         yield c
 
 

@@ -13,6 +13,7 @@ from sleuth.errors import CollectionError, ConfigError, FormatError, InputError,
 from sleuth.ingest import Rejected, read_paths
 from sleuth.store.collection import MAX_QUERY_CHARS, Collection, check_query
 from sleuth.store.lock import WriteLock
+from sleuth.store.meta import save_meta
 from sleuth.types import Document
 
 BEIR = Path(__file__).resolve().parents[1] / "data" / "cli" / "beir-mini"
@@ -52,7 +53,7 @@ def has_fix(exc: pytest.ExceptionInfo[SleuthError]) -> None:
 def set_meta(directory: Path, **changes: object) -> None:
     meta = json.loads((directory / "meta.json").read_text())
     meta.update(changes)
-    (directory / "meta.json").write_text(json.dumps(meta))
+    save_meta(directory, meta)  # as a sleuth that wrote these values would: checksummed
 
 
 # -- malformed and unreadable input ---------------------------------------------------------------
@@ -227,9 +228,11 @@ def test_damaged_meta(col_dir: Path, content: str, pattern: str) -> None:
 def test_unknown_setting_in_meta(col_dir: Path) -> None:
     meta = json.loads((col_dir / "meta.json").read_text())
     meta["settings"]["chunk_sise"] = 10
-    (col_dir / "meta.json").write_text(json.dumps(meta))
-    with pytest.raises(ConfigError, match=r"Unknown setting 'chunk_sise'\. Did you mean 'chunk_size'\?"):
+    save_meta(col_dir, meta)  # a valid checksum over an invalid setting: validation, not the checksum, refuses it
+    with pytest.raises(CollectionError, match=r"meta\.json is damaged \(settings: Unknown setting 'chunk_sise'\. "
+                                              r"Did you mean 'chunk_size'\?") as exc:
         Collection.open(col_dir)
+    assert "sleuth doctor --repair" in exc.value.fix
 
 
 def test_create_over_an_existing_collection(col_dir: Path) -> None:
@@ -250,8 +253,11 @@ def test_other_settings_on_an_existing_collection(col_dir: Path) -> None:
 def test_missing_docstore(col_dir: Path) -> None:
     for p in col_dir.glob("docs.sqlite*"):
         p.unlink()
-    with pytest.raises(CollectionError, match=r"docs\.sqlite cannot be read"):
-        Collection.open(col_dir, readonly=True)
+    for readonly in (True, False):  # a writer must not create an empty docstore in its place either
+        with pytest.raises(CollectionError, match=r"docs\.sqlite is missing, but .* is a collection: its documents are lost") as exc:
+            Collection.open(col_dir, readonly=readonly)
+        assert "Restore docs.sqlite from a backup" in exc.value.fix
+    assert not (col_dir / "docs.sqlite").exists()
 
 
 def test_create_on_a_file(tmp_path: Path) -> None:

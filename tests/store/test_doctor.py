@@ -26,7 +26,7 @@ def test_healthy_collection(col_dir):
     assert r.ok and [c["check"] for c in r.checks] == ["meta.json", "docstore", "lexical index", "vectors"]
 
 
-@pytest.mark.parametrize("pattern,check", [("lexical/seg-*.npz", "lexical index"), ("lexical/manifest.json", "lexical index"),
+@pytest.mark.parametrize("pattern,check", [("lexical/seg-*.lex", "lexical index"), ("lexical/manifest.json", "lexical index"),
                                            ("vectors/vec-*.f32.npy", "vectors"), ("vectors/vec-*.ids.npy", "vectors"),
                                            ("vectors/vec-*.docs.npy", "vectors"), ("vectors/manifest.json", "vectors")])
 def test_damage_is_reported_and_repaired(col_dir, pattern, check):
@@ -48,4 +48,22 @@ def test_damaged_docstore_is_reported(col_dir):
     db = col_dir / "docs.sqlite"
     db.write_bytes(b"not a database" * 100)
     r = diagnose(col_dir)
-    assert not r.ok and "cannot be read" in r.checks[-1]["detail"]
+    assert not r.ok and r.checks[-1]["check"] == "docstore" and "is damaged or unreadable" in r.checks[-1]["detail"]
+
+
+def test_a_damaged_ann_graph_is_named_and_rebuilt_from_the_vectors(tmp_path, monkeypatch):
+    from sleuth.index import vectors
+
+    monkeypatch.setattr(vectors, "ANN_THRESHOLD", 10)
+    with Collection.create(tmp_path / "c") as col:
+        col.ingest(synthetic_docs(20))
+    want = queries(tmp_path / "c")
+    graph = next((tmp_path / "c" / "vectors").glob("ann-*.usearch"))
+    data = bytearray(graph.read_bytes())
+    data[len(data) // 2] ^= 0x55
+    graph.write_bytes(bytes(data))
+    r = diagnose(tmp_path / "c")
+    bad = [c for c in r.checks if not c["ok"]]
+    assert [c["check"] for c in bad] == ["ann graph"] and graph.name in bad[0]["detail"]
+    assert repair(tmp_path / "c").ok
+    assert queries(tmp_path / "c") == want
