@@ -130,7 +130,8 @@ def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_
                                      on_commit=to_embed, embed=vectors_file is None)
             else:
                 summary = IngestSummary()
-        imported = _import(col, vectors_file) if vectors_file is not None else None
+            imported = _import(col, vectors_file) if vectors_file is not None else None
+            _calibrate(col, bar)
         total = {"documents": col.store.count_documents(), "chunks": col.store.count_chunks()}
         left = col.unembedded() if hasattr(col, "unembedded") else 0
     if as_json:
@@ -153,6 +154,17 @@ def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_
 def _malformed(s: IngestSummary) -> bool:
     """Failures other than empty inputs (reported, but nothing was wrong with them)."""
     return any(not f.empty for f in s.failed)
+
+
+def _calibrate(col: Any, bar: Any) -> None:
+    """Choose the collection's abstention threshold when it has none or has grown or shrunk by half
+    (:mod:`sleuth.rag.calibrate`); the embedded store only, once every passage is embedded."""
+    from sleuth.rag.calibrate import ensure_calibrated, needs_calibration
+
+    if not hasattr(col, "unembedded") or col.unembedded() or not needs_calibration(col):
+        return
+    task = add_task(bar, "calibrating abstention", unit="questions")
+    ensure_calibrated(col, on_progress=lambda done, total: bar.update(task, completed=done, total=total))
 
 
 def _kept(where: Any) -> str:

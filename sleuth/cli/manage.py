@@ -30,6 +30,9 @@ def stats(collection: Path | None, as_json: bool) -> None:
     out.print(Text.assemble((str(s["collection"]), "bold"), f"  (format {s['format_version']})"))
     out.print(f"  documents  {s['documents']:,}\n  passages   {s['chunks']:,}\n  on disk    {s['bytes_on_disk'] / 2**20:.1f} MiB")
     out.print("  settings   " + ", ".join(f"{k}={v}" for k, v in s["settings"].items()))
+    if a := s.get("abstention"):
+        out.print(f"  abstains   below relevance {a['threshold']:.3f} (calibrated on {a['passages']:,} passages; "
+                  "`sleuth ask --min-relevance` overrides)")
     if s.get("unembedded_passages"):
         out.print(Text.assemble("  ", (f"{s['unembedded_passages']:,} passages are not embedded yet: run `sleuth index` "
                                        "to finish", "yellow"), " (until then they are found by their words only)"))

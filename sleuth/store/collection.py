@@ -516,6 +516,7 @@ class Collection(Searchable):
             "bytes_on_disk": size,
             "unembedded_passages": self.unembedded(),
             "settings": self.settings.to_dict(),
+            "abstention": self.meta.get("abstention"),
         }
 
 

@@ -178,8 +178,29 @@ def test_highlights_land_on_the_matched_words_after_math_letters(crafted):
         assert not page.console_errors, page.console_errors
 
 
+def shared_number_answer(base_url: str) -> dict:
+    """An answer citing two sentences of one passage under one number, as a generator may write it.
+
+    The extractive reader now quotes the one sentence that answers, so the page's handling of a shared
+    number is fed this answer (real spans of the real document) instead of waiting for a reader to make one."""
+    doc = json.load(urllib.request.urlopen(base_url + "/api/documents/bees"))
+    quotes = ["Worker bees turn the nectar into honey by fanning\ntheir wings until the water evaporates.",
+              "Bees then seal the honey in wax cells."]
+    cites = []
+    for q in quotes:
+        start = doc["text"].index(q)
+        cites.append({"n": 1, "doc_id": "bees", "chunk_id": 1, "start": start, "end": start + len(q),
+                      "title": doc["title"], "quote": q, "page": None, "section": "", "authors": [], "year": None})
+    text = " ".join(f"{' '.join(q.split())} [1]" for q in quotes)
+    return {"question": "How do bees turn nectar into honey?", "text": text, "citations": cites, "sentences": [],
+            "abstained": False, "reader": "extractive", "rejected_citations": [], "timings_ms": {}}
+
+
 def test_each_inline_citation_opens_its_own_span_when_numbers_are_shared(crafted):
+    answer = shared_number_answer(crafted)
     with open_page(crafted + "/", allow_hosts=["127.0.0.1"]) as page:
+        page.route("**/api/ask/stream*", lambda r: r.fulfill(
+            status=200, content_type="text/event-stream", body=f"event: answer\ndata: {json.dumps(answer)}\n\n"))
         page.fill("#question", "How do bees turn nectar into honey?")
         page.press("#question", "Enter")
         page.locator("#answer .answer-text a.cite").first.wait_for(timeout=60_000)
