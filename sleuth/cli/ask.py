@@ -25,6 +25,15 @@ from sleuth.text.cite import locator
 from sleuth.types import AnswerSentence
 
 
+def marked(text: str, style: str = "") -> Text:
+    """An answer's text with its ``**answer spans**`` in bold on a terminal (in a pipe the asterisks
+    stay, as search marks its matches)."""
+    parts = text.split("**")
+    if len(parts) % 2 == 0 or not out.is_terminal:  # unpaired, or no styles: show the text as it is
+        return Text(text, style=style)
+    return Text.assemble(*((p, f"{style} bold".strip()) if i % 2 else (p, style) for i, p in enumerate(parts)))
+
+
 def quoted(s: AnswerSentence) -> Text:
     """The quoted sentence on one line, its answer span in bold."""
     text = s.text
@@ -85,7 +94,7 @@ def ask(question: str, generator: str | None, model: str | None, k: int, rewrite
     if streaming:
         out.print()
         out.print(Text("checked:", style="dim"))
-    out.print(Text(answer.text, style="bold" if not answer.abstained else "yellow"))
+    out.print(marked(answer.text, "yellow" if answer.abstained else ""), soft_wrap=True)
     if answer.abstention is not None:
         why = answer.abstention
         out.print(Text(f"  {why.message}", style="dim"))
