@@ -13,6 +13,7 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 from support import synthetic_docs
 from reference_bm25 import check_against_reference
@@ -88,8 +89,24 @@ def same_as_reference(directory: Path, reference: Path, campaign: str) -> None:
     assert {d for d, _, _ in got.store.list_documents(limit=10**6)} == {d.doc_id for d in synthetic_docs(n, seed=7)}
     for q in ["protein gene tumor", "quantum photon laser", "markerd77x"]:
         assert ref.lexical.search(q, 20).doc_ids == got.lexical.search(q, 20).doc_ids
-        if campaign in ("dense", "ann"):
+        if campaign == "dense":
             assert ref.dense.search(q, 20).doc_ids == got.dense.search(q, 20).doc_ids
+        elif campaign == "ann":
+            # Two HNSW graphs built in different orders find slightly different neighbours: the
+            # vectors must be the same (exact ranking over them), the graphs' answers must agree closely.
+            qvec = ref.encoder.encode_queries([q])[0]
+            assert exact_ranking(ref, qvec) == exact_ranking(got, qvec)
+            a, b = ref.dense.search(q, 20).doc_ids, got.dense.search(q, 20).doc_ids
+            assert len(set(a) & set(b)) >= 18, (a, b)
+
+
+def exact_ranking(col: Collection, qvec: np.ndarray, k: int = 20) -> list[str]:
+    """The k best documents by their best passage's cosine, scoring every stored vector."""
+    vecs, docs = col.dense.passages()
+    best: dict[str, float] = {}
+    for d, score in zip(docs, (vecs @ qvec).tolist()):
+        best[d] = max(score, best.get(d, -2.0))
+    return sorted(best, key=lambda d: (-best[d], d))[:k]
 
 
 @pytest.mark.timeout(600)
