@@ -12,7 +12,8 @@ evidence sentence. Extra fields (``evidence``, ``notes``) are kept but not used 
 The five columns, each over its own question set (an abstention scores 0 on every answerable column):
 
 - answer term in the answer: one of ``answer_terms`` occurs in the answer's text (after NFKC, lower
-  case, quotes/dashes unified, whitespace collapsed; digits' thousands separators ignored);
+  case, quotes/dashes unified, whitespace collapsed; digits' thousands separators and the ``**`` marks of
+  answer spans ignored);
 - right paper cited: the answer's *first* citation is in ``file``;
 - answerable answered: the answer did not abstain;
 - unanswerable declined: over ``unanswerable.jsonl``, the answer abstained;
@@ -117,7 +118,8 @@ def normalize(text: str) -> str:
 
 
 def has_term(text: str, terms: tuple[str, ...]) -> bool:
-    norm = normalize(text)
+    """One of ``terms`` occurs in ``text``, read without the answer-span marks (``**40** minutes``)."""
+    norm = normalize(text.replace("**", ""))
     return any(normalize(t) in norm for t in terms if t.strip())
 
 
