@@ -23,6 +23,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
+from sleuth.ingest.structure import page_at
 from sleuth.server.state import CollectionState
 
 RECENT = 5
@@ -116,7 +117,8 @@ def install(app: FastAPI, state: CollectionState, page: Callable[..., HTMLRespon
     def document_page(request: Request, doc_id: str, start: int | None = None, end: int | None = None) -> HTMLResponse:
         doc, span = load_document(doc_id, start, end)
         parts = paragraphs(doc.text, span["start"], span["end"]) if span else paragraphs(doc.text)
-        return page(request, "document.html", doc=doc, paragraphs=parts, span=span,
+        cited_page = page_at(doc.metadata, span["start"]) if span else None
+        return page(request, "document.html", doc=doc, paragraphs=parts, span=span, cited_page=cited_page,
                     metadata=json.dumps(doc.metadata, ensure_ascii=False, indent=2) if doc.metadata else "")
 
     @app.get("/reports", response_class=HTMLResponse, include_in_schema=False)

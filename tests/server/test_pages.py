@@ -33,3 +33,22 @@ def test_report_index_lists_folders_with_a_report(tmp_path: Path) -> None:
     (tmp_path / "a" / "report.json").write_text('{"kind": "retrieval"}')
     (tmp_path / "empty").mkdir()
     assert [(r["name"], r["href"], r["kind"]) for r in report_index(tmp_path)] == [("a", "a/report.html", "retrieval")]
+
+
+def test_document_page_names_the_page_of_the_cited_span(tmp_path: Path) -> None:
+    from starlette.testclient import TestClient
+    from support import LOCAL
+
+    from sleuth.server import create_app
+    from sleuth.store.collection import Collection
+    from sleuth.types import Document
+
+    text = "First page text here.\n\nSecond page: the cited sentence."
+    doc = Document("paper", text, "A paper", metadata={"page_offsets": [0, text.index("Second")]})
+    with Collection.create(tmp_path / "c") as col:
+        col.ingest([doc])
+    start = text.index("the cited")
+    with TestClient(create_app(tmp_path / "c"), base_url=LOCAL) as c:
+        html = c.get(f"/documents/paper?start={start}&end={len(text)}").text
+        assert f"cited characters {start}–{len(text)} on page 2" in html
+        assert "on page" not in c.get("/documents/paper").text
