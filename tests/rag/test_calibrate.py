@@ -75,3 +75,12 @@ def test_ask_declines_a_foreign_question_and_says_why(calibrated: Path) -> None:
                                  "--min-relevance", "-1", "--no-memory"])
     forced = json.loads(r.output)
     assert forced["abstention"] is None or forced["abstention"]["reason"] != "low-relevance"
+
+
+def test_index_keeps_the_default_when_no_synthetic_question_can_be_made(tmp_path: Path) -> None:
+    lines = [json.dumps({"_id": f"d{i}", "text": f"glaciers and tides {i}"}) for i in range(30)]
+    (tmp_path / "docs.jsonl").write_text("\n".join(lines) + "\n")
+    r = CliRunner().invoke(cli, ["index", str(tmp_path / "docs.jsonl"), "-c", str(tmp_path / "c"), "--no-progress",
+                                 "--chunk-size", "50"])
+    assert r.exit_code == 0, r.output
+    assert "abstention" not in read_meta(tmp_path / "c")
