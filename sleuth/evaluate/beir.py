@@ -12,7 +12,9 @@ and "never judged" differ for the metrics and for error analysis.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from sleuth.errors import EvaluationError, FormatError
 
@@ -33,6 +35,23 @@ def available_splits(data_dir: Path) -> list[str]:
     return sorted(p.stem for p in qrels_dir.glob("*.tsv") if p.is_file())
 
 
+def json_objects(path: Path, fix: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    """(line number, object) of each non-blank line of a JSONL file; a line that is not a JSON object
+    raises FormatError naming it (``fix``: what to do about it)."""
+    # utf-8-sig: files saved by some Windows editors start with a byte-order mark.
+    with Path(path).open(encoding="utf-8-sig") as lines:
+        for lineno, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise FormatError(str(path), lineno, f"not valid JSON ({exc.msg}).", fix) from None
+            if not isinstance(record, dict):
+                raise FormatError(str(path), lineno, "not a JSON object.", fix)
+            yield lineno, record
+
+
 def load_queries(data_dir: Path) -> dict[str, str]:
     """Read ``queries.jsonl`` into ``{query id: text}``; blank lines are skipped."""
     path = Path(data_dir) / "queries.jsonl"
@@ -42,28 +61,18 @@ def load_queries(data_dir: Path) -> dict[str, str]:
             "A BEIR dataset directory holds queries.jsonl, corpus.jsonl and qrels/<split>.tsv.",
         )
     queries: dict[str, str] = {}
-    # utf-8-sig: files saved by some Windows editors start with a byte-order mark.
-    with path.open(encoding="utf-8-sig") as lines:
-        for lineno, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise FormatError(str(path), lineno, f"not valid JSON ({exc.msg}).", _QUERIES_FIX) from None
-            if not isinstance(record, dict):
-                raise FormatError(str(path), lineno, "not a JSON object.", _QUERIES_FIX)
-            qid = record.get("_id")
-            text = record.get("text")
-            # Some converters write numeric ids; they name the same query as their string form.
-            if isinstance(qid, bool) or not isinstance(qid, (str, int)) or str(qid) == "":
-                raise FormatError(str(path), lineno, "missing or empty \"_id\".", _QUERIES_FIX)
-            if not isinstance(text, str):
-                raise FormatError(str(path), lineno, f"query {qid!s} has no string \"text\".", _QUERIES_FIX)
-            qid = str(qid)
-            if qid in queries:
-                raise FormatError(str(path), lineno, f"duplicate query id {qid!r}.", "Query ids must be unique.")
-            queries[qid] = text
+    for lineno, record in json_objects(path, _QUERIES_FIX):
+        qid = record.get("_id")
+        text = record.get("text")
+        # Some converters write numeric ids; they name the same query as their string form.
+        if isinstance(qid, bool) or not isinstance(qid, (str, int)) or str(qid) == "":
+            raise FormatError(str(path), lineno, "missing or empty \"_id\".", _QUERIES_FIX)
+        if not isinstance(text, str):
+            raise FormatError(str(path), lineno, f"query {qid!s} has no string \"text\".", _QUERIES_FIX)
+        qid = str(qid)
+        if qid in queries:
+            raise FormatError(str(path), lineno, f"duplicate query id {qid!r}.", "Query ids must be unique.")
+        queries[qid] = text
     return queries
 
 

@@ -23,7 +23,6 @@ The five columns, each over its own question set (an abstention scores 0 on ever
 
 from __future__ import annotations
 
-import json
 import re
 import unicodedata
 from collections.abc import Callable
@@ -32,7 +31,8 @@ from pathlib import Path
 from typing import Any
 
 from sleuth.errors import EvaluationError, FormatError
-from sleuth.rag.context import page_at
+from sleuth.evaluate.beir import json_objects
+from sleuth.ingest.structure import page_at
 from sleuth.types import Answer
 
 QA_FILE = "qa.jsonl"
@@ -68,31 +68,24 @@ def is_qa_dir(path: Path) -> bool:
 def load_qa(path: Path, *, answerable: bool = True) -> list[QAItem]:
     """Read a QA file; answerable items must name a file and at least one answer term."""
     items, seen = [], set()
-    with Path(path).open(encoding="utf-8-sig") as lines:
-        for lineno, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                r = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise FormatError(str(path), lineno, f"not valid JSON ({exc.msg}).", _FIX) from None
-            if not isinstance(r, dict) or not isinstance(r.get("question"), str) or not r["question"].strip():
-                raise FormatError(str(path), lineno, 'no "question" text.', _FIX)
-            qid = str(r.get("id", r.get("_id", lineno)))
-            if qid in seen:
-                raise FormatError(str(path), lineno, f"duplicate id {qid!r}.", "Ids must be unique.")
-            seen.add(qid)
-            terms = r.get("answer_terms") or []
-            if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
-                raise FormatError(str(path), lineno, '"answer_terms" must be a list of strings.', _FIX)
-            page = r.get("page")
-            if page is not None and (isinstance(page, bool) or not isinstance(page, int) or page < 1):
-                raise FormatError(str(path), lineno, f'"page" must be a 1-based page number, got {page!r}.', _FIX)
-            if answerable and (not r.get("file") or not terms):
-                raise FormatError(str(path), lineno, 'an answerable question needs "file" and "answer_terms".', _FIX)
-            known = {"id", "_id", "question", "file", "answer_terms", "page", "kind"}
-            items.append(QAItem(qid, r["question"], r.get("file"), tuple(terms), page, str(r.get("kind", "")),
-                                {k: v for k, v in r.items() if k not in known}))
+    for lineno, r in json_objects(path, _FIX):
+        if not isinstance(r.get("question"), str) or not r["question"].strip():
+            raise FormatError(str(path), lineno, 'no "question" text.', _FIX)
+        qid = str(r.get("id", r.get("_id", lineno)))
+        if qid in seen:
+            raise FormatError(str(path), lineno, f"duplicate id {qid!r}.", "Ids must be unique.")
+        seen.add(qid)
+        terms = r.get("answer_terms") or []
+        if not isinstance(terms, list) or not all(isinstance(t, str) for t in terms):
+            raise FormatError(str(path), lineno, '"answer_terms" must be a list of strings.', _FIX)
+        page = r.get("page")
+        if page is not None and (isinstance(page, bool) or not isinstance(page, int) or page < 1):
+            raise FormatError(str(path), lineno, f'"page" must be a 1-based page number, got {page!r}.', _FIX)
+        if answerable and (not r.get("file") or not terms):
+            raise FormatError(str(path), lineno, 'an answerable question needs "file" and "answer_terms".', _FIX)
+        known = {"id", "_id", "question", "file", "answer_terms", "page", "kind"}
+        items.append(QAItem(qid, r["question"], r.get("file"), tuple(terms), page, str(r.get("kind", "")),
+                            {k: v for k, v in r.items() if k not in known}))
     return items
 
 

@@ -18,11 +18,12 @@ import mmap
 import os
 import struct
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from sleuth.errors import CollectionError
-from sleuth.store.atomic import _disk_error, fsync_dir
+from sleuth.store.atomic import atomic_write
 
 MAGIC = b"SLEUTHAR"
 ALIGN = 64
@@ -41,27 +42,21 @@ def write_arrays(path: Path, arrays: dict[str, np.ndarray], meta: dict | None = 
     head = json.dumps({**body, "sha256": hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()},
                       sort_keys=True).encode()
     start = -(-(len(MAGIC) + 8 + len(head)) // ALIGN) * ALIGN
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     h = hashlib.sha256()
-    try:
-        with open(tmp, "wb") as f:
-            prefix = MAGIC + struct.pack("<Q", len(head)) + head
-            prefix += b"\0" * (start - len(prefix))
-            f.write(prefix)
-            h.update(prefix)
-            for name, a in arrays.items():
-                data = memoryview(a.reshape(-1).view(np.uint8)) if a.size else b""
-                pad = b"\0" * (-(-a.nbytes // ALIGN) * ALIGN - a.nbytes)
-                for piece in (data, pad):
-                    f.write(piece)
-                    h.update(piece)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-        fsync_dir(path.parent)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise _disk_error(path, exc) from exc
+
+    def fill(f: BinaryIO) -> None:
+        prefix = MAGIC + struct.pack("<Q", len(head)) + head
+        prefix += b"\0" * (start - len(prefix))
+        f.write(prefix)
+        h.update(prefix)
+        for name, a in arrays.items():
+            data = memoryview(a.reshape(-1).view(np.uint8)) if a.size else b""
+            pad = b"\0" * (-(-a.nbytes // ALIGN) * ALIGN - a.nbytes)
+            for piece in (data, pad):
+                f.write(piece)
+                h.update(piece)
+
+    atomic_write(path, fill)
     return {"file": path.name, "sha256": h.hexdigest(), "bytes": start + offset}
 
 

@@ -10,8 +10,9 @@ import errno
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sleuth.errors import CollectionError, DiskFullError
 
@@ -42,11 +43,13 @@ def _disk_error(path: Path, exc: OSError) -> CollectionError:
     return CollectionError(f"Could not write {path}: {exc.strerror}.", "Check the disk and retry.")
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, fill: Callable[[BinaryIO], object]) -> None:
+    """Write ``path`` through ``fill(file)`` on a temporary file beside it, then fsync, rename and fsync
+    the directory; an OSError removes the temporary file and is reported as a disk error naming ``path``."""
     tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     try:
         with open(tmp, "wb") as f:
-            f.write(data)
+            fill(f)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -54,6 +57,10 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise _disk_error(path, exc) from exc
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    atomic_write(path, lambda f: f.write(data))
 
 
 def atomic_write_json(path: Path, obj: Any) -> None:
