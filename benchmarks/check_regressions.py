@@ -6,7 +6,8 @@ Each YAML file names a qrels split, a tolerance and, per dataset, the expected f
 pipeline; the pipelines of one dataset share one index (built once, and tuned first with
 ``sleuth tune`` when the file has a ``tune:`` section of TuneOptions). A figure below
 expected - tolerance fails the check (exit status 1). Datasets missing under --data-root are
-reported as skipped. ``--update`` rewrites the expected figures from this run (review the diff).
+reported as skipped. A file with ``kind: answers`` holds the five columns of ``sleuth eval-answers`` on QA
+folders (qa.jsonl beside the documents) instead. ``--update`` rewrites the expected figures from this run (review the diff).
 """
 
 from __future__ import annotations
@@ -41,9 +42,34 @@ def tune_collection(data: Path, directory: Path, options: dict) -> None:
         tune(col, TuneOptions(train_data=data if train else None, **options))
 
 
+def measure_answers(data: Path, reader: str) -> dict[str, float]:
+    """The five columns of ``sleuth eval-answers`` on a QA folder (``reader``: ``extractive`` only)."""
+    from sleuth.evaluate.qa import evaluate_qa
+
+    if reader != "extractive":
+        raise ValueError(f"answers regressions cover the extractive reader, not {reader!r}")
+    return evaluate_qa(data, ablation=False)
+
+
 def check_file(path: Path, data_root: Path, update: bool) -> tuple[list[list[str]], int]:
     spec = yaml.safe_load(path.read_text())
     rows, failures = [], 0
+    if spec.get("kind") == "answers":
+        for dataset, by_reader in spec["datasets"].items():
+            data = data_root / dataset
+            if not (data / "qa.jsonl").exists():
+                rows.append(["-", dataset, "-", "-", "-", "skipped (no data)"])
+                continue
+            for reader, expected in by_reader.items():
+                got = measure_answers(data, reader)
+                for metric, want in expected.items():
+                    ok = got[metric] >= want - spec["tolerance"]
+                    failures += not ok
+                    rows.append([reader, dataset, metric, f"{want:.4f}", f"{got[metric]:.4f}", "ok" if ok else "REGRESSION"])
+                    if update:
+                        expected[metric] = round(got[metric], 4)
+        _rewrite(path, spec, update)
+        return rows, failures
     for dataset, by_pipeline in spec["datasets"].items():
         data = data_root / dataset
         if not (data / "corpus.jsonl").exists():
@@ -62,10 +88,14 @@ def check_file(path: Path, data_root: Path, update: bool) -> tuple[list[list[str
                     rows.append([pipeline, dataset, metric, f"{want:.4f}", f"{got[metric]:.4f}", "ok" if ok else "REGRESSION"])
                     if update:
                         expected[metric] = round(got[metric], 4)
+    _rewrite(path, spec, update)
+    return rows, failures
+
+
+def _rewrite(path: Path, spec: dict, update: bool) -> None:
     if update:
         header = "".join(line + "\n" for line in path.read_text().splitlines() if line.startswith("#"))
         path.write_text(header + yaml.safe_dump(spec, sort_keys=False))
-    return rows, failures
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -71,3 +71,9 @@ def test_default_hybrid_beats_both_halves_on_every_collection(shared_data):
 @pytest.mark.timeout(1800)
 def test_dense_and_hybrid_regressions_on_shared_collections(shared_data):
     assert check_regressions.main(["--data-root", str(shared_data), "--only", "hybrid"]) == 0
+
+
+@pytest.mark.shared
+@pytest.mark.timeout(1800)
+def test_cited_answer_regressions_on_the_shared_pdfs(shared_data):
+    assert check_regressions.main(["--data-root", str(shared_data), "--only", "answers"]) == 0
