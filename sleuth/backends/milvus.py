@@ -34,7 +34,8 @@ from sleuth.config import Settings
 from sleuth.errors import CollectionError, ConfigError
 from sleuth.extras import need
 from sleuth.index.lexical import LexicalResult
-from sleuth.index.vectors import DenseResult, Encoder
+from sleuth.index.dense import DenseResult
+from sleuth.index.vectors import Encoder
 from sleuth.store.collection import Failure, IngestSummary, Searchable, default_collection
 from sleuth.text import Analyzer
 from sleuth.types import Chunk, Document
@@ -374,12 +375,16 @@ class MilvusCollection(Searchable):
 
     def ingest(self, items: Iterable[Any], *, batch_size: int = 256, on_progress: Callable[[int], None] | None = None,
                on_commit: Callable[[list[str]], None] | None = None,
-               on_embed: Callable[[int], None] | None = None) -> IngestSummary:
+               on_embed: Callable[[int], None] | None = None, embed: bool = True) -> IngestSummary:
         """As :meth:`Collection.ingest`: add new documents, replace changed ones, skip unchanged ones.
 
         Each batch is chunked, embedded and written (old passages of changed documents deleted first);
-        a re-run after an interruption skips what was written.
+        a re-run after an interruption skips what was written. Milvus rows carry their vector, so
+        ``embed=False`` (vectors imported later) is refused.
         """
+        if not embed:
+            raise InputError("A Milvus collection embeds passages as it writes them; vectors cannot be imported later.",
+                             "Drop --vectors, or index into a local --collection.")
         summary = IngestSummary()
         pending: dict[str, Document] = {}
 

@@ -78,13 +78,13 @@ def _line_starts(path: Path, size: int, step: int) -> list[int]:
 
 
 def plan(paths: PathArg | Iterable[PathArg], *, fmt: str | None = None, id_field: str = "_id", title_field: str = "title",
-         text_field: str = "text", encoding: str = "utf-8", skip_bad: bool = False,
+         text_field: str = "text", encoding: str = "utf-8", skip_bad: bool = False, include_references: bool = False,
          shard_bytes: int = SHARD_BYTES) -> Plan:
     """Cut the inputs (read as :func:`sleuth.ingest.read_paths` would) into shards of about ``shard_bytes``.
 
     Bad paths and options raise here, before anything is read.
     """
-    opts = Options(id_field, title_field, text_field, encoding, skip_bad)
+    opts = Options(id_field, title_field, text_field, encoding, skip_bad, include_references)
     shards: list[Shard] = []
     rejected: list[Rejected] = []
     small = Shard()

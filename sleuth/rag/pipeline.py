@@ -146,9 +146,9 @@ class Asker:
         if not names or not self.options.mentions:
             return passages, None
         asked = is_question(question)
-        lexical = getattr(self.col, "lexical", None)
-        if asked and lexical is not None:
-            unknown = [n for n in names if any(lexical.document_frequency(t) == 0 for t in self.col.analyzer.terms(n))]
+        df = getattr(getattr(self.col, "lexical", None), "document_frequency", None)  # a remote store may not say
+        if asked and df is not None:
+            unknown = [n for n in names if any(df(t) == 0 for t in self.col.analyzer.terms(n))]
             if unknown:
                 return [], Abstention("not-mentioned", f"The collection never mentions {_quoted(unknown)}.")
         texts: dict[str, str] = {}
