@@ -191,7 +191,8 @@ def shared_number_answer(base_url: str) -> dict:
         start = doc["text"].index(q)
         cites.append({"n": 1, "doc_id": "bees", "chunk_id": 1, "start": start, "end": start + len(q),
                       "title": doc["title"], "quote": q, "page": None, "section": "", "authors": [], "year": None})
-    text = " ".join(f"{' '.join(q.split())} [1]" for q in quotes)
+    text = " ".join(f"{' '.join(q.split())} [1]" for q in quotes).replace("by fanning", "by **fanning", 1)
+    text = text.replace("evaporates.", "evaporates**.", 1)  # an answer span, as the reader marks it
     return {"question": "How do bees turn nectar into honey?", "text": text, "citations": cites, "sentences": [],
             "abstained": False, "reader": "extractive", "rejected_citations": [], "timings_ms": {}}
 
@@ -209,6 +210,8 @@ def test_each_inline_citation_opens_its_own_span_when_numbers_are_shared(crafted
         numbers = page.eval_on_selector_all("#answer .citations li", "els => els.map(e => e.value)")
         assert len(numbers) > len(set(numbers)), f"the fixture must make one number cite two spans: {numbers}"
         assert len(set(links)) == len(links) == len(quotes), links  # before: every [1] opened the last span
+        assert "**" not in page.inner_text("#answer .answer-text")  # the span is bold, not asterisks
+        assert page.inner_text("#answer .answer-text strong").startswith("fanning their wings")
         screenshot(page, "server-shared-citations")
         for href, quote in zip(links, quotes):
             page.goto(crafted + href)

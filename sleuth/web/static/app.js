@@ -109,6 +109,15 @@
   // for the k-th marker [n]; else the first one.
   function squash(s) { return s.replace(/\s+/g, " ").trim(); }
 
+  // The reader marks the answer inside a quoted sentence as **span**: shown in bold, never as asterisks.
+  function appendMarked(parent, s) {
+    const pieces = s.split("**");
+    if (pieces.length % 2 === 0) { parent.append(document.createTextNode(s)); return; }  // unpaired: as it is
+    pieces.forEach((piece, i) => {
+      if (piece) parent.append(i % 2 ? el("strong", { class: "span", text: piece }) : document.createTextNode(piece));
+    });
+  }
+
   function citationFor(n, before, seen, byN) {
     const all = byN.get(n) || [];
     const k = seen.get(n) || 0;
@@ -130,8 +139,8 @@
         text.append(el("a", { href: docUrl(c.doc_id, c.start, c.end), class: "cite", title: c.title || c.doc_id, text: part }));
         before = "";
       } else {
-        text.append(document.createTextNode(part));
-        before = m ? "" : part;
+        appendMarked(text, part);
+        before = m ? "" : part.split("**").join("");
       }
     }
     const list = el("ol", { class: "citations" }, a.citations.map((c) => el("li", { value: String(c.n) }, [
