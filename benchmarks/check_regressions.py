@@ -51,6 +51,19 @@ def measure_answers(data: Path, reader: str) -> dict[str, float]:
     return evaluate_qa(data, ablation=False)
 
 
+def compare(rows: list[list[str]], name: str, dataset: str, got: dict, expected: dict, tolerance: float,
+            update: bool) -> int:
+    """Add a table row per expected metric; the number below expected - tolerance. ``update`` records ``got``."""
+    failures = 0
+    for metric, want in expected.items():
+        ok = got[metric] >= want - tolerance
+        failures += not ok
+        rows.append([name, dataset, metric, f"{want:.4f}", f"{got[metric]:.4f}", "ok" if ok else "REGRESSION"])
+        if update:
+            expected[metric] = round(got[metric], 4)
+    return failures
+
+
 def check_file(path: Path, data_root: Path, update: bool) -> tuple[list[list[str]], int]:
     spec = yaml.safe_load(path.read_text())
     rows, failures = [], 0
@@ -61,13 +74,7 @@ def check_file(path: Path, data_root: Path, update: bool) -> tuple[list[list[str
                 rows.append(["-", dataset, "-", "-", "-", "skipped (no data)"])
                 continue
             for reader, expected in by_reader.items():
-                got = measure_answers(data, reader)
-                for metric, want in expected.items():
-                    ok = got[metric] >= want - spec["tolerance"]
-                    failures += not ok
-                    rows.append([reader, dataset, metric, f"{want:.4f}", f"{got[metric]:.4f}", "ok" if ok else "REGRESSION"])
-                    if update:
-                        expected[metric] = round(got[metric], 4)
+                failures += compare(rows, reader, dataset, measure_answers(data, reader), expected, spec["tolerance"], update)
         _rewrite(path, spec, update)
         return rows, failures
     for dataset, by_pipeline in spec["datasets"].items():
@@ -82,12 +89,7 @@ def check_file(path: Path, data_root: Path, update: bool) -> tuple[list[list[str
             for pipeline, expected in by_pipeline.items():
                 got = run_beir(data, pipeline, split=spec.get("split", "test"), metrics=tuple(expected),
                                collection_dir=Path(tmp) / "c", settings=None if dense else Settings(encoder="none"))
-                for metric, want in expected.items():
-                    ok = got[metric] >= want - spec["tolerance"]
-                    failures += not ok
-                    rows.append([pipeline, dataset, metric, f"{want:.4f}", f"{got[metric]:.4f}", "ok" if ok else "REGRESSION"])
-                    if update:
-                        expected[metric] = round(got[metric], 4)
+                failures += compare(rows, pipeline, dataset, got, expected, spec["tolerance"], update)
     _rewrite(path, spec, update)
     return rows, failures
 
