@@ -75,10 +75,10 @@ def timed_ingest(ingest: Callable[[], Any]) -> dict[str, float]:
 
 def job(data: Path, split: str, workdir: Path, workers: list[int]) -> dict[str, Any]:
     """Runs inside the namespace: Ray first (it forks daemons from this process), then the stores."""
-    from sleuth.backends.milvus import MilvusCollection
-    from sleuth.backends.milvus_config import MilvusConfig
-    from sleuth.backends.ray_ingest import plan, ray_ingest, ray_session
-    from sleuth.store.collection import Collection
+    from sleuth.store.milvus.collection import MilvusCollection
+    from sleuth.store.milvus.config import MilvusConfig
+    from sleuth.store.ray_ingest import plan, ray_ingest, ray_session
+    from sleuth.store.embedded.collection import Collection
 
     db = str(workdir / "milvus.db")
     out: dict[str, Any] = {"ray": {}}
@@ -97,7 +97,8 @@ def job(data: Path, split: str, workdir: Path, workers: list[int]) -> dict[str, 
 
 
 def run_in_namespace(args: argparse.Namespace, workdir: Path) -> dict[str, Any]:
-    from sleuth.backends.netns import LoopbackNamespace
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))  # the loopback-namespace harness lives with the tests
+    from netns import LoopbackNamespace
 
     argv = [sys.executable, __file__, "--data", str(args.data), "--split", args.split, "--workers", args.workers,
             "--job", str(workdir)]

@@ -29,7 +29,8 @@ from sleuth.index.dense import DenseIndex  # noqa: E402
 from sleuth.index.vectors import FORMATS  # noqa: E402
 from sleuth.ingest import read_paths  # noqa: E402
 from sleuth.retrieve import PIPELINES, get_pipeline  # noqa: E402
-from sleuth.store.collection import VECTORS, Collection  # noqa: E402
+from sleuth.store.embedded.collection import Collection  # noqa: E402
+from sleuth.store.embedded.layout import VECTORS  # noqa: E402
 
 
 def latencies(fn, queries: list[str]) -> np.ndarray:

@@ -41,7 +41,7 @@ def _best_qps(fn, queries: list[str], repeat: int) -> float:
 def run_sleuth(data: Path, repeat: int) -> dict:
     from sleuth.config import Settings
     from sleuth.ingest import read_paths
-    from sleuth.store.collection import Collection
+    from sleuth.store.embedded.collection import Collection
 
     _, queries, qrels = load_beir(data)
     with tempfile.TemporaryDirectory() as tmp:

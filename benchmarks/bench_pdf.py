@@ -178,7 +178,7 @@ def reindex(files: list[str], repeat: int = 3) -> dict[str, float]:
 
     from sleuth.config import Settings
     from sleuth.ingest import read_paths
-    from sleuth.store.collection import Collection
+    from sleuth.store.embedded.collection import Collection
 
     with tempfile.TemporaryDirectory() as tmp:
         col_dir = Path(tmp) / "c"

@@ -54,7 +54,7 @@ def build_sleuth(n: int, out: Path, root: Path, parts_cache: Path) -> dict:
     import numpy as np
 
     from sleuth.config import Settings
-    from sleuth.store.collection import Collection
+    from sleuth.store.embedded.collection import Collection
     from sleuth.types import Document
 
     titles, sentences = sc.load_parts(root)
@@ -130,7 +130,7 @@ def warm(engine: str, path: Path, queries: list[str], mode: str) -> dict:
     import numpy as np
 
     if engine == "sleuth":
-        from sleuth.store.collection import Collection
+        from sleuth.store.embedded.collection import Collection
 
         col = Collection.open(path, readonly=True)
         run = lambda q: col.search(q, K, mode=mode, snippets=False)  # noqa: E731  (hits, as the others give)
@@ -162,7 +162,7 @@ def recall(path: Path, root: Path) -> dict:
     import numpy as np
 
     from sleuth.index import vectors
-    from sleuth.store.collection import Collection
+    from sleuth.store.embedded.collection import Collection
 
     col = Collection.open(path, readonly=True)
     dense = col.dense
@@ -190,7 +190,7 @@ def big_document(mb: float, root: Path) -> dict:
     import tempfile
 
     from sleuth.config import Settings
-    from sleuth.store.collection import Collection
+    from sleuth.store.embedded.collection import Collection
     from sleuth.types import Document
 
     _, sentences = sc.load_parts(root)

@@ -55,7 +55,7 @@ def free_port() -> int:
 
 def build_fixture(directory: Path) -> None:
     from sleuth.ingest import read_paths
-    from sleuth.store.collection import Collection
+    from sleuth.store.embedded.collection import Collection
 
     with Collection.create(directory) as col:
         col.ingest(read_paths([BEIR], fmt="beir"))

@@ -33,7 +33,7 @@ from sleuth.evaluate.synth import load_generator  # noqa: E402
 from sleuth.index.vectors import passage_text  # noqa: E402
 from sleuth.ingest import read_paths  # noqa: E402
 from sleuth.retrieve import get_pipeline  # noqa: E402
-from sleuth.store.collection import Collection  # noqa: E402
+from sleuth.store.embedded.collection import Collection  # noqa: E402
 from sleuth.tune.runner import TuneOptions, tune  # noqa: E402
 
 

@@ -23,7 +23,7 @@ from common import SHARED, machine  # noqa: E402
 from sleuth.evaluate.beir import load_qrels, load_queries  # noqa: E402
 from sleuth.ingest import read_paths  # noqa: E402
 from sleuth.rag.pipeline import Asker, AskOptions  # noqa: E402
-from sleuth.store.collection import Collection  # noqa: E402
+from sleuth.store.embedded.collection import Collection  # noqa: E402
 
 
 def main() -> None:

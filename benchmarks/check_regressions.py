@@ -32,7 +32,7 @@ HERE = Path(__file__).resolve().parent / "regressions"
 def tune_collection(data: Path, directory: Path, options: dict) -> None:
     """Index ``data`` and run ``sleuth tune`` on it (``train: true`` adds qrels/train.tsv when present)."""
     from sleuth.ingest import read_paths
-    from sleuth.store.collection import Collection
+    from sleuth.store.embedded.collection import Collection
     from sleuth.tune.runner import TuneOptions, tune
 
     options = dict(options)

@@ -42,9 +42,9 @@ from common import machine  # noqa: E402
 
 from sleuth.config import Settings  # noqa: E402
 from sleuth.errors import SleuthError  # noqa: E402
-from sleuth.store.collection import Collection  # noqa: E402
-from sleuth.store.doctor import diagnose  # noqa: E402
-from sleuth.store.sqlite import sqlite_uri  # noqa: E402
+from sleuth.store.embedded.collection import Collection  # noqa: E402
+from sleuth.store.embedded.doctor import diagnose  # noqa: E402
+from sleuth.docstore.sqlite import sqlite_uri  # noqa: E402
 from sleuth.types import Document  # noqa: E402
 
 WORDS = ("bread flour water salt yeast oven crust dough rye wheat sugar eggs butter milk honey knead rise "

@@ -21,7 +21,7 @@ from common import machine  # noqa: E402
 from sleuth.evaluate.qa import has_term, load_qa  # noqa: E402
 from sleuth.rag.pipeline import Asker, AskOptions  # noqa: E402
 from sleuth.rag.retrieval import with_neighbours  # noqa: E402
-from sleuth.store.collection import Collection  # noqa: E402
+from sleuth.store.embedded.collection import Collection  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

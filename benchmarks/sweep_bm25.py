@@ -20,7 +20,7 @@ from sleuth.config import Settings  # noqa: E402
 from sleuth.evaluate.metrics import evaluate_run  # noqa: E402
 from sleuth.index.lexical import LexicalIndex  # noqa: E402
 from sleuth.ingest import read_paths  # noqa: E402
-from sleuth.store.collection import Collection  # noqa: E402
+from sleuth.store.embedded.collection import Collection  # noqa: E402
 
 SETS = [("scifact", "train"), ("scifact", "test"), ("cranfield", "test"), ("cisi", "test"), ("med", "test"),
         ("adi", "test"), ("cacm", "test")]

@@ -19,17 +19,18 @@ def _opt(default: Any, help: str) -> Any:
 
 @dataclass(frozen=True)
 class Settings:
-    chunker: str = _opt("sentence", "How documents are cut into passages: sentence | fixed | recursive | semantic.")
+    chunker: str = _opt("sentence", "How documents are cut into passages: sentence, fixed (word windows), recursive "
+                        "(headings, paragraphs, lines, sentences) or semantic (sentences grouped by embedding similarity).")
     chunk_size: int = _opt(200, "Maximum passage length, in words.")
     chunk_overlap: int = _opt(0, "Words shared by consecutive passages (fixed) or sentences carried over (sentence).")
     stemmer: str = _opt("english", "Snowball stemmer language, or none.")
-    stopwords: str = _opt("english", "Stop-word list: english (Lucene's 33 words) | none.")
+    stopwords: str = _opt("english", "Stop-word list: english (Lucene's 33 words) or none.")
     k1: float = _opt(1.5, "BM25 term-frequency saturation.")
     b: float = _opt(0.75, "BM25 length normalisation of the body field.")
     title_weight: float = _opt(2.0, "BM25F weight of the title field relative to the body (0 ignores titles).")
     title_b: float = _opt(0.5, "BM25 length normalisation of the title field.")
-    encoder: str = _opt("minilm", "Dense encoder for semantic and hybrid search (minilm), or none for lexical only.")
-    vector_format: str = _opt("float32", "How dense vectors are searched: float32 | int8 | binary (with float32 rescoring).")
+    encoder: str = _opt("minilm", "Dense encoder for semantic and hybrid search, or none for a lexical-only collection.")
+    vector_format: str = _opt("float32", "How dense vectors are searched: float32, int8 or binary (with float32 rescoring).")
 
     def __post_init__(self) -> None:
         # Fail before anything is written: a collection created with unusable settings would refuse

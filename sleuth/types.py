@@ -57,6 +57,16 @@ class Hit:
     authors: tuple[str, ...] = ()
     year: int | None = None
 
+    def to_json(self) -> dict[str, object]:
+        """The hit as ``sleuth search --json`` and ``GET /api/search`` give it (one shape for both)."""
+        c = self.chunk
+        return {
+            "rank": self.rank, "doc_id": self.doc_id, "score": round(self.score, 6), "title": self.title,
+            "snippet": self.snippet, "highlights": [list(x) for x in self.highlights],
+            "passage": None if c is None else {"chunk_id": c.chunk_id, "start": c.start, "end": c.end},
+            "authors": list(self.authors), "year": self.year, "section": self.section or None, "page": self.page,
+        }
+
 
 Ranking = dict[str, list[Hit]]
 """query id -> hits, best first."""

@@ -11,7 +11,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from sleuth.config import Settings
-from sleuth.store.docstore import DocStore
+from sleuth.docstore.store import DocStore
 from sleuth.text import Analyzer
 
 

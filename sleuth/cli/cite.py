@@ -9,7 +9,7 @@ import click
 from sleuth.cli.common import collection_option, friendly_errors, print_json, resolve
 from sleuth.cli.show import require
 from sleuth.ingest.bibtex import cite_key, to_bibtex
-from sleuth.store.collection import Collection
+from sleuth.store.embedded.collection import Collection
 
 
 @click.command()

@@ -13,10 +13,10 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from sleuth.backends import BACKENDS, Options, Target, get_target
-from sleuth.backends.milvus_config import INDEX_TYPES
+from sleuth.store import BACKENDS, Options, Target, get_target
+from sleuth.store.milvus.config import INDEX_TYPES
 from sleuth.errors import SleuthError
-from sleuth.store.collection import default_collection
+from sleuth.store.base import default_collection
 
 F = TypeVar("F", bound=Callable[..., Any])
 

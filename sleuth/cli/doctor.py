@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from sleuth.cli.common import collection_option, friendly_errors, json_option, on_interrupt, out, print_json, resolve
-from sleuth.store.doctor import diagnose, repair
+from sleuth.store.embedded.doctor import diagnose, repair
 
 
 @click.command()

@@ -28,7 +28,7 @@ from sleuth.config import Settings
 from sleuth.ingest import FORMATS, sources
 from sleuth.ingest.base import Options
 from sleuth.ingest.read import expected_records, read_sources
-from sleuth.store.collection import IngestSummary
+from sleuth.store.base import IngestSummary
 
 
 @click.command()
@@ -87,7 +87,7 @@ def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_
     # Both check the paths before a collection is created.
     session: AbstractContextManager[None] = nullcontext()
     if ray:
-        from sleuth.backends.ray_ingest import check_target, plan, ray_session
+        from sleuth.store.ray_ingest import check_target, plan, ray_session
 
         check_target(where)
         work = plan(list(paths), **read_options)
@@ -117,7 +117,7 @@ def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_
                     bar.update(embed, total=max(done, last_id() - first_id))
 
             if ray:
-                from sleuth.backends.ray_ingest import ray_ingest
+                from sleuth.store.ray_ingest import ray_ingest
 
                 summary = ray_ingest(work, col, workers=ray_workers, on_progress=lambda n: bar.advance(task, n))
             elif paths:

@@ -12,7 +12,7 @@ from rich.text import Text
 from sleuth.cli.common import EXIT_ERROR, collection_option, err, friendly_errors, json_option, out, print_json, resolve
 from sleuth.config import settings_table
 from sleuth.errors import InputError
-from sleuth.store.collection import Collection
+from sleuth.store.embedded.collection import Collection
 from sleuth.text.cite import locator
 
 

@@ -10,8 +10,8 @@ import click
 from sleuth.cli.common import collection_option, friendly_errors, json_option, out, print_json, resolve
 from sleuth.cli.show import require
 from sleuth.errors import InputError
-from sleuth.store.collection import Collection
-from sleuth.store.papers import uncorrected
+from sleuth.store.embedded.collection import Collection
+from sleuth.docstore.papers import uncorrected
 
 
 @click.command()

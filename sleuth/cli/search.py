@@ -47,7 +47,7 @@ def search(query: str, k: int, mode: str | None, where: tuple[str, ...], collect
         err.print(Text(f"{left:,} passages are not embedded yet: run `sleuth index` to finish", style="yellow"),
                   "(they were searched by their words only).")
     if as_json:
-        print_json({"query": query, "mode": mode, "hits": [_hit_json(h) for h in hits]})
+        print_json({"query": query, "mode": mode, "hits": [h.to_json() for h in hits]})
         return
     if not hits:
         out.print("No document matches. Try other or fewer words.")
@@ -73,12 +73,3 @@ def _highlighted(h: Hit) -> Text:
         t.stylize("bold yellow", a + 4, b + 4)
     return t
 
-
-def _hit_json(h: Hit) -> dict[str, object]:
-    c = h.chunk
-    return {
-        "rank": h.rank, "doc_id": h.doc_id, "score": round(h.score, 6), "title": h.title,
-        "snippet": h.snippet, "highlights": [list(x) for x in h.highlights],
-        "passage": None if c is None else {"chunk_id": c.chunk_id, "start": c.start, "end": c.end},
-        "authors": list(h.authors), "year": h.year, "section": h.section or None, "page": h.page,
-    }

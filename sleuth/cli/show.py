@@ -11,7 +11,7 @@ from rich.text import Text
 from sleuth.cli.common import collection_option, friendly_errors, json_option, out, print_json, resolve
 from sleuth.errors import InputError
 from sleuth.ingest.structure import page_at
-from sleuth.store.collection import Collection
+from sleuth.store.embedded.collection import Collection
 from sleuth.text.cite import locator
 from sleuth.types import Document
 

@@ -49,7 +49,7 @@ def synth(paths: tuple[Path, ...], out_dir: Path, collection: Path | None, n_que
 
         docs = [d for d in read_paths(list(paths)) if isinstance(d, Document)]
     else:
-        from sleuth.store.collection import Collection
+        from sleuth.store.embedded.collection import Collection
 
         with Collection.open(resolve(collection), readonly=True) as col:
             docs = list(col.store.iter_documents())

@@ -9,7 +9,7 @@ import click
 
 from sleuth.cli.common import collection_option, friendly_errors, json_option, on_interrupt, out, print_json, resolve
 from sleuth.errors import InputError
-from sleuth.store.collection import Collection
+from sleuth.store.embedded.collection import Collection
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$")
 _UNIT = {"": 1, "s": 1, "m": 60, "h": 3600}

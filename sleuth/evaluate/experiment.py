@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from sleuth.backends import EmbeddedTarget, Target
+from sleuth.store import EmbeddedTarget, Target
 from sleuth.config import Settings
 from sleuth.errors import EvaluationError
 from sleuth.evaluate.beir import load_qrels, load_queries
@@ -65,7 +65,7 @@ def run_pipelines(
     """Build the index of ``data_dir`` once, then run and score each pipeline on the judged queries.
 
     ``target`` puts the collection elsewhere than ``collection_dir`` (e.g. in Milvus, see
-    :mod:`sleuth.backends`). Quality comes from :func:`sleuth.evaluate.metrics.evaluate_run`; speed is
+    :mod:`sleuth.store`). Quality comes from :func:`sleuth.evaluate.metrics.evaluate_run`; speed is
     one query at a time (the interactive case), after a warm-up query. ``judge``: ``document`` scores
     the qrels; ``passage`` scores the passage each hit shows against the reference excerpts of a
     ``sleuth synth`` set (:mod:`sleuth.evaluate.judging`); ``auto`` judges passages when the set has them.

@@ -203,7 +203,7 @@ def evaluate_qa(
     from sleuth.ingest import read_paths
     from sleuth.rag.calibrate import ensure_calibrated
     from sleuth.rag.pipeline import Asker, AskOptions
-    from sleuth.store.collection import Collection
+    from sleuth.store.embedded.collection import Collection
 
     say = on_progress or (lambda s: None)
     answerable, unanswerable = load_qa_dir(qa_dir)

@@ -25,7 +25,7 @@ import numpy as np
 
 from sleuth.errors import CollectionError
 from sleuth.index.quantize import quantize_int8
-from sleuth.store.atomic import _disk_error, fsync_dir, sha256_file
+from sleuth.atomic import _disk_error, fsync_dir, sha256_file
 
 GRAPH = "ann.usearch"
 CONNECTIVITY = 32

@@ -23,7 +23,7 @@ from typing import BinaryIO
 import numpy as np
 
 from sleuth.errors import CollectionError
-from sleuth.store.atomic import atomic_write
+from sleuth.atomic import atomic_write
 
 MAGIC = b"SLEUTHAR"
 ALIGN = 64

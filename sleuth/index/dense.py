@@ -14,25 +14,19 @@ exactly from the float32 segments.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from sleuth.ranking.ranking import Ranking
 from sleuth.errors import ConfigError
 from sleuth.index import ann, vectors
 from sleuth.index.manifest import read_manifest
 from sleuth.index.topk import best_rows, top_documents
 from sleuth.index.quantize import hamming, pack_signs, quantize_int8
-from sleuth.index.vectors import FORMATS, Encoder, read_vector_segment
-from sleuth.store.docstore import DocStore
-
-
-@dataclass(frozen=True)
-class DenseResult:
-    doc_ids: list[str]
-    scores: np.ndarray
-    chunk_ids: np.ndarray
+from sleuth.index.encoders import Encoder
+from sleuth.index.vectors import FORMATS, read_vector_segment
+from sleuth.docstore.store import DocStore
 
 
 class _Rows:
@@ -156,20 +150,20 @@ class DenseIndex:
         scores[cand] = np.asarray(self._f32[cand] @ q, dtype=np.float64)
         return scores
 
-    def search_vector(self, q: np.ndarray, k: int) -> DenseResult:
+    def search_vector(self, q: np.ndarray, k: int) -> Ranking:
         if k <= 0:
-            return DenseResult([], np.zeros(0), np.zeros(0, np.int64))
+            return Ranking.empty()
         if self._graph is not None:
             return self._search_ann(q, k)
         if not len(self._chunk_ids):
-            return DenseResult([], np.zeros(0), np.zeros(0, np.int64))
+            return Ranking.empty()
         scores = self._exact_scores(q, k)
         rows = top_documents(-scores, self.chunk_doc, self.n_docs, k, one_per_doc=self.one_chunk_per_doc,
                              positive_only=False)
         rows = rows[np.isfinite(scores[rows])]
-        return DenseResult(self._doc_names[self.chunk_doc[rows]].tolist(), scores[rows], self._chunk_ids[rows])
+        return Ranking(self._doc_names[self.chunk_doc[rows]].tolist(), scores[rows], self._chunk_ids[rows])
 
-    def _search_ann(self, q: np.ndarray, k: int) -> DenseResult:
+    def _search_ann(self, q: np.ndarray, k: int) -> Ranking:
         count = max(self.rescore * k, 100)
         while True:
             cand = ann.candidates(self._graph, q, count)
@@ -182,26 +176,26 @@ class DenseIndex:
                 best.setdefault(docs[int(ids[i])], i)
             if len(best) >= k or count >= len(self._graph):
                 top = sorted(best.values(), key=lambda i: (-scores[i], docs[int(ids[i])]))[:k]
-                return DenseResult([docs[int(ids[i])] for i in top], np.asarray(scores, np.float64)[top], ids[top])
+                return Ranking([docs[int(ids[i])] for i in top], np.asarray(scores, np.float64)[top], ids[top])
             count *= 4
 
-    def search_passages(self, q: np.ndarray, k: int) -> DenseResult:
+    def search_passages(self, q: np.ndarray, k: int) -> Ranking:
         """The ``k`` passages closest to the query vector ``q`` (several per document allowed)."""
         if k <= 0 or (self._graph is None and not len(self._chunk_ids)):
-            return DenseResult([], np.zeros(0), np.zeros(0, np.int64))
+            return Ranking.empty()
         if self._graph is not None:
             cand = ann.candidates(self._graph, q, max(self.rescore * k, 100))
             docs = self.store.live_chunk_docs(cand)
             ids = np.array([c for c in cand.tolist() if c in docs], np.int64)
             scores = np.asarray(self._rows.vectors(ids, self._dim) @ q, np.float64) if len(ids) else np.zeros(0)
             order = np.lexsort((ids, -scores))[:k]
-            return DenseResult([docs[int(i)] for i in ids[order]], scores[order], ids[order])
+            return Ranking([docs[int(i)] for i in ids[order]], scores[order], ids[order])
         scores = self._exact_scores(q, k)
         rows = best_rows(-scores, k, self.chunk_doc, positive_only=False)
         rows = rows[np.isfinite(scores[rows])]
-        return DenseResult(self._doc_names[self.chunk_doc[rows]].tolist(), scores[rows], self._chunk_ids[rows])
+        return Ranking(self._doc_names[self.chunk_doc[rows]].tolist(), scores[rows], self._chunk_ids[rows])
 
-    def search(self, query: str, k: int = 10) -> DenseResult:
+    def search(self, query: str, k: int = 10) -> Ranking:
         return self.search_vector(self.encoder.encode_queries([query])[0], k)
 
     def vectors_for(self, chunk_ids: list[int]) -> np.ndarray:

@@ -19,13 +19,12 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 
-from sleuth.config import Settings
+from sleuth.ranking.ranking import Ranking
 from sleuth.errors import CollectionError
 from sleuth.index.bm25 import FieldStats
 from sleuth.index.container import verify, write_arrays
@@ -35,8 +34,11 @@ from sleuth.index.maxscore import Scratch, prepare_terms, top_k
 from sleuth.index.merging import pick_merge
 from sleuth.index.postings import Segment, build_arrays, live_arrays, merge_arrays, open_segment, write_segment
 from sleuth.index.tokens import BatchAnalyzer, term_hashes
-from sleuth.store.docstore import ChunkRow, DocStore
+from sleuth.docstore.store import ChunkRow, DocStore
 from sleuth.text import Analyzer
+
+if TYPE_CHECKING:
+    from sleuth.config import Settings  # the collection's settings; config itself validates against index
 
 VERSION = 2
 """Format of the manifest and segments; version 1 (scipy matrices rebuilt at every open) is rebuilt."""
@@ -49,15 +51,6 @@ TARGET_SEGMENTS = 4
 MAX_MERGED_ROWS = 1_000_000
 """Segments are not merged beyond this size: a merge's memory stays bounded at any collection size."""
 T = TypeVar("T")
-
-
-@dataclass(frozen=True)
-class LexicalResult:
-    """Top documents of one query: parallel arrays, best first."""
-
-    doc_ids: list[str]
-    scores: np.ndarray
-    chunk_ids: np.ndarray  # the best-scoring chunk of each document
 
 
 def fix_message(directory: Path) -> str:
@@ -242,29 +235,29 @@ class LexicalIndex:
 
         return retry_if_replaced(directory, attempt)
 
-    def search(self, query: str, k: int = 10) -> LexicalResult:
+    def search(self, query: str, k: int = 10) -> Ranking:
         counts = Counter(self.analyzer.terms(query))
         if not counts or k <= 0 or not self.n_chunks:
-            return LexicalResult([], np.zeros(0), np.zeros(0, np.int64))
+            return Ranking.empty()
         exhaustive = sum(seg.rows for seg in self.segments) <= maxscore.EXHAUSTIVE_ROWS
         terms = prepare_terms(self.segments, dict(counts), term_hashes(list(counts)), self.stats, bounds=not exhaustive)
         found = top_k(self.segments, terms, self.stats, k, self._scratch())
         segs = self.segments
-        return LexicalResult(
+        return Ranking(
             [segs[si].doc_name(int(segs[si].row_doc[row])) for _, si, row in found],
             np.array([score for score, _, _ in found]),
             np.array([int(segs[si].row_chunk[row]) for _, si, row in found], np.int64),
         )
 
-    def search_passages(self, query: str, k: int = 10) -> LexicalResult:
+    def search_passages(self, query: str, k: int = 10) -> Ranking:
         """The ``k`` best *passages* (several per document allowed), each with its document id."""
         counts = Counter(self.analyzer.terms(query))
         if not counts or k <= 0 or not self.n_chunks:
-            return LexicalResult([], np.zeros(0), np.zeros(0, np.int64))
+            return Ranking.empty()
         terms = prepare_terms(self.segments, dict(counts), term_hashes(list(counts)), self.stats, bounds=False)
         found = maxscore.top_passages(self.segments, terms, self.stats, k)
         segs = self.segments
-        return LexicalResult(
+        return Ranking(
             [segs[si].doc_name(int(segs[si].row_doc[row])) for _, si, row in found],
             np.array([score for score, _, _ in found]),
             np.array([int(segs[si].row_chunk[row]) for _, si, row in found], np.int64),
@@ -276,7 +269,7 @@ class LexicalIndex:
             scratch = self._local.scratch = Scratch(self.segments)
         return scratch
 
-    def search_batch(self, queries: list[str], k: int = 10) -> list[LexicalResult]:
+    def search_batch(self, queries: list[str], k: int = 10) -> list[Ranking]:
         return [self.search(q, k) for q in queries]
 
     def document_frequency(self, term: str) -> int:

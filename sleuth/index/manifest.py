@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from sleuth.errors import CollectionError
-from sleuth.store.atomic import atomic_write_json
+from sleuth.atomic import atomic_write_json
 
 MANIFEST = "manifest.json"
 

@@ -26,17 +26,17 @@ from __future__ import annotations
 import io
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
 from sleuth.errors import CollectionError, InputError
 from sleuth.index import ann
 from sleuth.index.container import VERIFY_AT_OPEN
+from sleuth.index.encoders import Encoder
 from sleuth.index.manifest import read_manifest, write_manifest
 from sleuth.index.merging import pick_merge
-from sleuth.store.atomic import atomic_write_bytes, sha256_file
-from sleuth.store.docstore import ChunkRow, DocStore
+from sleuth.atomic import atomic_write_bytes, sha256_file
+from sleuth.docstore.store import ChunkRow, DocStore
 
 MERGE_FACTOR = 8
 """Adjacent vector segments of one size tier merged at once (as the lexical segments)."""
@@ -48,15 +48,6 @@ IMPORT_ROWS = 65_536
 MAX_MERGED_ROWS = 262_144  # 400 MB of float32 at 384 dimensions: a merge's memory stays bounded  # imported vectors are written in bigger segments (no embedding to resume)
 FORMATS = ("float32", "int8", "binary")
 
-
-class Encoder(Protocol):
-    model_id: str
-    dim: int
-    checksum: str
-
-    def encode_passages(self, texts: list[str], batch_size: int = ..., progress: bool = ...) -> np.ndarray: ...
-
-    def encode_queries(self, texts: list[str]) -> np.ndarray: ...
 
 
 def passage_text(title: str, text: str) -> str:

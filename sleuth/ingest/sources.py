@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Protocol
 
 from sleuth.ingest.base import Format, Item, Options, Source, bad
-from sleuth.store.atomic import sha256_file
+from sleuth.atomic import sha256_file
 from sleuth.types import Document
 
 

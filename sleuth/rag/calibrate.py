@@ -35,7 +35,7 @@ from sleuth.errors import EvaluationError
 from sleuth.types import Document
 
 if TYPE_CHECKING:
-    from sleuth.store.collection import Collection
+    from sleuth.store.embedded.collection import Collection
 
 FOREIGN_DECLINED = 0.95
 SYNTHETIC_ANSWERED = 0.98
@@ -135,8 +135,8 @@ def ensure_calibrated(col: Collection, *, force: bool = False,
                       on_progress: Callable[[int, int], None] | None = None, **calibration: Any) -> dict[str, Any] | None:
     """Calibrate and store the threshold in meta.json when :func:`needs_calibration` (or ``force``);
     returns the new record, or None when nothing was done (``calibration``: see :func:`calibrate`)."""
-    from sleuth.store.lock import WriteLock
-    from sleuth.store.meta import write_key
+    from sleuth.store.embedded.lock import WriteLock
+    from sleuth.store.embedded.meta import write_key
 
     if not (force or needs_calibration(col)) or col.encoder is None or col.store.count_chunks() < MIN_PASSAGES:
         return None

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sleuth.ingest.structure import page_at, section_label_at
-from sleuth.store.papers import authors_of, year_of
+from sleuth.docstore.papers import authors_of, year_of
 from sleuth.types import Chunk, Citation
 
 

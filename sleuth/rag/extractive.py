@@ -33,7 +33,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sleuth.index.vectors import Encoder
+from sleuth.index.encoders import Encoder
 from sleuth.rag.candidates import Candidate, passage_candidates, sentences
 from sleuth.rag.context import Passage, cite
 from sleuth.rag.question import QUESTION_WORDS, Question, analyze

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sleuth.store.docstore import DocStore
+from sleuth.docstore.store import DocStore
 from sleuth.text import Analyzer
 from sleuth.types import Answer, AnswerSentence, Citation
 

@@ -22,12 +22,12 @@ from sleuth.rag.filter import keep_relevant
 from sleuth.rag.question import analyze, compact, is_question, mentions
 from sleuth.rag.retrieval import retrieve_passages, with_neighbours
 from sleuth.rag.rewrite import rewrites
-from sleuth.store.collection import check_query
+from sleuth.store.base import check_query
 from sleuth.types import Abstention, Answer
 
 if TYPE_CHECKING:
     from sleuth.rag.backends import Generator
-    from sleuth.store.collection import Collection
+    from sleuth.store.embedded.collection import Collection
 
 ABSTAIN_BELOW = 0.47
 """The abstention threshold of a collection that has not been calibrated (:mod:`sleuth.rag.calibrate`).
@@ -64,7 +64,7 @@ class AskOptions:
     passages: bool = True
     """Read the best passages of the collection; off: the best passage of each of the best documents."""
     where: tuple[str, ...] = ()
-    """Metadata filters (``year>=2020``, ``author:Karpukhin``; see :mod:`sleuth.retrieve.where`)."""
+    """Metadata filters (``year>=2020``, ``author:Karpukhin``; see :mod:`sleuth.docstore.where`)."""
 
 
 class Asker:

@@ -20,11 +20,11 @@ import numpy as np
 
 from sleuth.rag.context import Passage
 from sleuth.retrieve import get_pipeline
-from sleuth.retrieve.fusion import FUSIONS, rrf
+from sleuth.ranking.fusion import FUSIONS, rrf
 from sleuth.retrieve.pipelines import HYBRID_DEPTH, HYBRID_FUSIONS
 
 if TYPE_CHECKING:
-    from sleuth.store.collection import Collection
+    from sleuth.store.embedded.collection import Collection
 
 PASSAGE_MODES = ("bm25", "dense", *HYBRID_FUSIONS)
 """Modes :func:`passage_ranking` ranks passage by passage; any other falls back to documents."""
@@ -48,7 +48,7 @@ def retrieve_passages(col: Collection, queries: list[str], qvec: np.ndarray | No
                       *, by_passage: bool = True, where: tuple[str, ...] = ()) -> list[Passage]:
     """Context passages numbered from 1, with their document's metadata and dense relevance
     (``by_passage=False``: the best passage of each of the ``k`` best documents, as search ranks)."""
-    from sleuth.store.collection import Collection
+    from sleuth.store.embedded.collection import Collection
 
     if by_passage and not where and mode in PASSAGE_MODES and isinstance(col, Collection):
         vec = [qvec] + [None if qvec is None else col.encoder.encode_queries([q])[0] for q in queries[1:]]

@@ -17,11 +17,12 @@ import numpy as np
 
 if TYPE_CHECKING:
     from sleuth.rag.backends import Generator
-    from sleuth.store.collection import Collection
+    from sleuth.store.embedded.collection import Collection
 
 
 def prf_expansion(col: Collection, question: str, fb_docs: int = 3, fb_terms: int = 8) -> str:
     """The question followed by its RM3-style expansion terms (stems, as the index stores them)."""
+    col.require("term-statistics", "On Milvus, leave --rewrite off, or pass --generator to rewrite with a model.")
     lx = col.lexical
     res = lx.search(question, fb_docs)
     if not res.doc_ids:

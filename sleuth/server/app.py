@@ -44,7 +44,7 @@ from sleuth.server import errors, pages
 from sleuth.server.errors import ERROR_RESPONSES, WRITE_RESPONSES, ApiError
 from sleuth.server.limits import LOOPBACK_NAMES, BodyLimit, HostCheck
 from sleuth.server.state import CollectionState
-from sleuth.types import Document, Hit
+from sleuth.types import Document
 from sleuth.validation import document_problem
 
 WEB = Path(__file__).resolve().parents[1] / "web"
@@ -71,12 +71,6 @@ class DocumentIn(BaseModel):
     text: str = ""
     metadata: dict[str, Any] = Field(default_factory=dict)
 
-
-def hit_json(h: Hit) -> dict[str, Any]:
-    """One hit exactly as ``sleuth search --json`` prints it."""
-    from sleuth.cli.search import _hit_json
-
-    return _hit_json(h)
 
 
 def sse(event: str, data: Any) -> str:
@@ -175,7 +169,7 @@ def create_app(
         ranges of matched words inside `snippet`; `authors`, `year`, `section` and `page` (1-based) say
         where the passage is (the same JSON as `sleuth search --json`)."""
         mode, hits = state.search(q, k, mode, tuple(where or ()))
-        return {"query": q, "mode": mode, "hits": [hit_json(h) for h in hits]}
+        return {"query": q, "mode": mode, "hits": [h.to_json() for h in hits]}
 
     @app.post("/api/ask", tags=["read"], responses=ERROR_RESPONSES, summary="Ask")
     def api_ask(req: AskRequest) -> dict[str, Any]:
@@ -194,7 +188,7 @@ def create_app(
         """Server-sent events: `token` events (`{"text": ...}`) while a generator writes, then one
         `answer` event with the whole answer as in `POST /api/ask`, or one `error` event with the error
         shape. With the extractive reader there is only the `answer` event."""
-        from sleuth.store.collection import check_query
+        from sleuth.store.base import check_query
 
         check_query(q)  # a bad question is a plain 422, before the stream starts
         events: queue.Queue[tuple[str, Any]] = queue.Queue()

@@ -26,8 +26,10 @@ from typing import Any
 
 from sleuth.rag.pipeline import Asker, AskOptions
 from sleuth.server.malloc import limit_arenas, release_free_memory
-from sleuth.store.collection import LEXICAL, VECTORS, Collection, IngestSummary
-from sleuth.store.meta import META
+from sleuth.store.base import IngestSummary
+from sleuth.store.embedded.collection import Collection
+from sleuth.store.embedded.layout import LEXICAL, VECTORS
+from sleuth.store.embedded.meta import META
 from sleuth.types import Answer
 
 FRESHNESS_S = 0.25

@@ -30,7 +30,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from sleuth.store.atomic import sha256_file
+from sleuth.atomic import sha256_file
 
 KINDS = ("embedding", "reranker")
 

@@ -35,7 +35,7 @@ from sleuth.errors import InputError
 from sleuth.index.vectors import passage_text
 
 if TYPE_CHECKING:
-    from sleuth.store.collection import Collection
+    from sleuth.store.embedded.collection import Collection
 
 ICT_KEEP = 0.1
 SKIP_TOP = 2

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from sleuth.errors import InputError
-from sleuth.store.collection import Collection
+from sleuth.store.embedded.collection import Collection
 from sleuth.tune import pairs as P
 from sleuth.tune.training import Budget, need_torch
 
@@ -139,7 +139,7 @@ def rerank_held_out(col: Collection, pairs: list[P.Pair], reranker: Path, depth:
                     weights: tuple[float, ...] = RERANK_WEIGHTS) -> dict[float, float]:
     """Held-out nDCG@10 of hybrid + ``reranker`` at each interpolation weight (the reranker runs once per query)."""
     from sleuth.index.vectors import passage_text
-    from sleuth.rerank import rerank_scores
+    from sleuth.ranking.combine import rerank_scores
     from sleuth.rerank.cross_encoder import CrossEncoder
     from sleuth.retrieve import get_pipeline
 

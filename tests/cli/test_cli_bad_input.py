@@ -24,8 +24,8 @@ import pytest
 from click.testing import CliRunner, Result
 
 from sleuth.cli.main import cli
-from sleuth.store.lock import WriteLock
-from sleuth.store.meta import save_meta
+from sleuth.store.embedded.lock import WriteLock
+from sleuth.store.embedded.meta import save_meta
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "cli"
 BEIR = DATA / "beir-mini"

@@ -97,7 +97,7 @@ def test_ctrl_c_says_what_was_kept_and_rerunning_finishes(tmp_path: Path) -> Non
 
 def test_the_tune_install_hint_keeps_its_extra(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     # Without torch the fix read "pip install 'sleuth'": rich took "[tune]" for a style tag.
-    from sleuth.store.collection import Collection
+    from sleuth.store.embedded.collection import Collection
 
     with Collection.create(tmp_path / "col") as col:
         col.ingest([])

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from support import synthetic_docs
 
 from sleuth.cli.main import cli
-from sleuth.store.collection import Collection
+from sleuth.store.embedded.collection import Collection
 
 
 @pytest.fixture

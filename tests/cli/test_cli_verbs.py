@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from sleuth.cli.main import cli
-from sleuth.store.meta import FORMAT_VERSION
+from sleuth.store.embedded.meta import FORMAT_VERSION
 from sleuth.text import Analyzer
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "cli"

@@ -8,7 +8,7 @@ from sleuth.config import Settings
 from reference_bm25 import bm25f_matrix
 
 from sleuth.index.bm25 import inverse_norm, lucene_idf, weight
-from sleuth.store.collection import Collection
+from sleuth.store.embedded.collection import Collection
 from support import synthetic_docs
 
 

@@ -10,7 +10,7 @@ from support import synthetic_docs
 from sleuth.config import Settings
 from sleuth.errors import CollectionError
 from sleuth.index import lexical
-from sleuth.store.collection import Collection
+from sleuth.store.embedded.collection import Collection
 from sleuth.types import Document
 
 LEX = Settings(encoder="none")  # these tests are about the lexical index

@@ -9,7 +9,7 @@ from support import synthetic_docs
 
 from sleuth.config import Settings
 from sleuth.index import lexical, maxscore
-from sleuth.store.collection import Collection
+from sleuth.store.embedded.collection import Collection
 from sleuth.types import Document
 
 

@@ -11,8 +11,8 @@ from sleuth.errors import CollectionError
 from sleuth.index import vectors
 from sleuth.index.dense import DenseIndex
 from sleuth.index.quantize import hamming, pack_signs, quantize_int8
-from sleuth.store.docstore import DocStore
-from sleuth.store.collection import Collection
+from sleuth.docstore.store import DocStore
+from sleuth.store.embedded.collection import Collection
 from sleuth.config import Settings
 from sleuth.types import Document
 

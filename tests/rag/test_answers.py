@@ -9,7 +9,7 @@ from sleuth.rag.extractive import NOT_IN_COLLECTION
 from sleuth.rag.pipeline import Asker, AskOptions
 from sleuth.rag.reader import GenerativeReader, parse_markers
 from sleuth.rag.support import support
-from sleuth.store.collection import Collection
+from sleuth.store.embedded.collection import Collection
 from sleuth.text import Analyzer
 from sleuth.types import Chunk, Document
 

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from sleuth.cli.main import cli
 from sleuth.rag.calibrate import MIN_PASSAGES, choose_threshold, foreign_questions, needs_calibration
-from sleuth.store.collection import Collection
-from sleuth.store.meta import read_meta, write_key
+from sleuth.store.embedded.collection import Collection
+from sleuth.store.embedded.meta import read_meta, write_key
 
 
 def test_threshold_is_the_lower_of_the_two_quantiles() -> None:

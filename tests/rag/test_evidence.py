@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from sleuth.rag.pipeline import Asker, AskOptions
-from sleuth.store.collection import Collection
+from sleuth.store.embedded.collection import Collection
 from sleuth.types import Document
 
 PAPERS = [

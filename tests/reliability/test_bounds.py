@@ -14,7 +14,7 @@ import pytest
 from support import ROOT
 
 from sleuth.ingest import read_paths
-from sleuth.store.collection import Collection
+from sleuth.store.embedded.collection import Collection
 
 SLEUTH = Path(sys.executable).with_name("sleuth")
 LAUGHS = "".join(f"{c}: &{c} [{', '.join([f'*{p}'] * 9) if p else ', '.join(['lol'] * 9)}]\n"
@@ -54,7 +54,7 @@ import sys
 from sleuth.config import Settings
 from sleuth.evaluate.resources import peak_rss_bytes
 from sleuth.ingest import read_paths
-from sleuth.store.collection import Collection
+from sleuth.store.embedded.collection import Collection
 with Collection.create(sys.argv[1], Settings(encoder="none")) as col:
     s = col.ingest(read_paths([sys.argv[2]]))
     print(s.added, s.chunks, peak_rss_bytes() // 2**20)

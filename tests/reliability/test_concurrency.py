@@ -9,7 +9,7 @@ from support import synthetic_docs
 
 from sleuth.config import Settings
 from sleuth.errors import CollectionError
-from sleuth.store.collection import Collection
+from sleuth.store.embedded.collection import Collection
 
 CHILD = Path(__file__).resolve().parents[1] / "store" / "ingest_child.py"
 
@@ -62,7 +62,7 @@ def test_a_second_writer_is_refused_not_interleaved(tmp_path):
 
 MERGER = """
 import sys
-from sleuth.store.collection import Collection
+from sleuth.store.embedded.collection import Collection
 from sleuth.types import Document
 with Collection.open(sys.argv[1]) as col:
     print("ready", flush=True)

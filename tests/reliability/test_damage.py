@@ -17,8 +17,8 @@ from support import LOCAL, ROOT
 
 from sleuth.config import Settings
 from sleuth.errors import CollectionError
-from sleuth.store.collection import Collection
-from sleuth.store.doctor import diagnose, repair
+from sleuth.store.embedded.collection import Collection
+from sleuth.store.embedded.doctor import diagnose, repair
 from sleuth.types import Document
 
 sys.path.insert(0, str(ROOT / "benchmarks"))

@@ -10,8 +10,8 @@ import pytest
 from support import ROOT, synthetic_docs
 
 from sleuth.config import Settings
-from sleuth.store.collection import Collection
-from sleuth.store.doctor import diagnose
+from sleuth.store.embedded.collection import Collection
+from sleuth.store.embedded.doctor import diagnose
 
 CHILD = """
 import resource, signal, sys

@@ -8,8 +8,8 @@ from support import synthetic_docs
 from sleuth.config import Settings
 from sleuth.errors import SleuthError
 from sleuth.ingest import read_paths
-from sleuth.store.collection import Collection
-from sleuth.store.doctor import diagnose
+from sleuth.store.embedded.collection import Collection
+from sleuth.store.embedded.doctor import diagnose
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from support import ROOT
 from sleuth.errors import InputError
 from sleuth.ingest import read_paths
 from sleuth.rag.pipeline import Asker, AskOptions
-from sleuth.store.collection import Collection
+from sleuth.store.embedded.collection import Collection
 
 BEIR = ROOT / "tests" / "data" / "cli" / "beir-mini"
 QUERIES = st.one_of(

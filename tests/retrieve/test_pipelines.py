@@ -8,7 +8,7 @@ from support import ROOT
 from sleuth.evaluate.experiment import run_beir
 from sleuth.ingest import read_paths
 from sleuth.retrieve import get_pipeline
-from sleuth.store.collection import Collection
+from sleuth.store.embedded.collection import Collection
 
 BEIR = ROOT / "tests" / "data" / "cli" / "beir-mini"
 

@@ -12,7 +12,7 @@ import pytest
 from support import ROOT
 
 from sleuth.ingest import read_paths
-from sleuth.store.collection import Collection
+from sleuth.store.embedded.collection import Collection
 
 BEIR = ROOT / "tests" / "data" / "cli" / "beir-mini"
 

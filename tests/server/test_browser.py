@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from support import ROOT
 
 from sleuth.server import create_app
-from sleuth.store.collection import Collection
+from sleuth.store.embedded.collection import Collection
 from sleuth.types import Document
 
 BEIR = ROOT / "tests" / "data" / "cli" / "beir-mini"

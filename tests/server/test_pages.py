@@ -40,7 +40,7 @@ def test_document_page_names_the_page_of_the_cited_span(tmp_path: Path) -> None:
     from support import LOCAL
 
     from sleuth.server import create_app
-    from sleuth.store.collection import Collection
+    from sleuth.store.embedded.collection import Collection
     from sleuth.types import Document
 
     text = "First page text here.\n\nSecond page: the cited sentence."

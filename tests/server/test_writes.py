@@ -13,7 +13,7 @@ from conftest import live_server
 
 from sleuth.config import Settings
 from sleuth.server import create_app
-from sleuth.store.collection import Collection
+from sleuth.store.embedded.collection import Collection
 from sleuth.types import Document
 
 TOKEN = "a-test-token-of-some-length"

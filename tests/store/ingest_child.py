@@ -17,7 +17,7 @@ from support import synthetic_docs  # noqa: E402
 
 from sleuth.config import Settings  # noqa: E402
 from sleuth.index import ann, lexical, vectors  # noqa: E402
-from sleuth.store.collection import Collection  # noqa: E402
+from sleuth.store.embedded.collection import Collection  # noqa: E402
 
 
 def pause_around(module, name: str, what: str) -> None:  # noqa: ANN001

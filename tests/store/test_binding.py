@@ -17,8 +17,8 @@ import pytest
 
 from sleuth.config import Settings
 from sleuth.errors import CollectionError
-from sleuth.store.collection import Collection
-from sleuth.store.doctor import diagnose, repair
+from sleuth.store.embedded.collection import Collection
+from sleuth.store.embedded.doctor import diagnose, repair
 from sleuth.types import Document
 
 SLEUTH = Path(sys.executable).with_name("sleuth")
@@ -113,7 +113,7 @@ def test_index_built_over_another_docstore_is_refused_and_repaired(tmp_path: Pat
 WRITER = """
 import sys, time
 from sleuth.config import Settings
-from sleuth.store.collection import Collection
+from sleuth.store.embedded.collection import Collection
 from sleuth.types import Document
 col = Collection.open(sys.argv[1])
 col.ingest([Document(f"late{i}", f"Late bread recipe {i} with rye flour.", f"Late {i}") for i in range(20)])

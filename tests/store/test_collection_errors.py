@@ -11,9 +11,10 @@ import pytest
 from sleuth.config import Settings
 from sleuth.errors import CollectionError, ConfigError, FormatError, InputError, SleuthError
 from sleuth.ingest import Rejected, read_paths
-from sleuth.store.collection import MAX_QUERY_CHARS, Collection, check_query
-from sleuth.store.lock import WriteLock
-from sleuth.store.meta import save_meta
+from sleuth.store.base import MAX_QUERY_CHARS, check_query
+from sleuth.store.embedded.collection import Collection
+from sleuth.store.embedded.lock import WriteLock
+from sleuth.store.embedded.meta import save_meta
 from sleuth.types import Document
 
 BEIR = Path(__file__).resolve().parents[1] / "data" / "cli" / "beir-mini"

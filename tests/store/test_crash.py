@@ -18,7 +18,7 @@ import pytest
 from support import synthetic_docs
 from reference_bm25 import check_against_reference
 
-from sleuth.store.collection import Collection
+from sleuth.store.embedded.collection import Collection
 
 CHILD = Path(__file__).with_name("ingest_child.py")
 CAMPAIGNS = {"lexical": ("none", 1500, []), "dense": ("minilm", 300, ["64"]),

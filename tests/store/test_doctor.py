@@ -4,8 +4,8 @@ import pytest
 from support import synthetic_docs
 
 from sleuth.errors import CollectionError
-from sleuth.store.collection import Collection
-from sleuth.store.doctor import diagnose, repair
+from sleuth.store.embedded.collection import Collection
+from sleuth.store.embedded.doctor import diagnose, repair
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from support import synthetic_docs
 
 from sleuth.config import Settings
 from sleuth.ingest import Rejected
-from sleuth.store.collection import Collection
+from sleuth.store.embedded.collection import Collection
 from sleuth.types import Document
 
 

@@ -15,7 +15,7 @@ from sleuth.config import Settings
 from sleuth.errors import InputError
 from sleuth.ingest import read_paths
 from sleuth.ingest.sources import Unchanged
-from sleuth.store.collection import Collection
+from sleuth.store.embedded.collection import Collection
 from sleuth.types import Document
 
 LEXICAL = Settings(encoder="none")

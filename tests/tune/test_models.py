@@ -20,7 +20,7 @@ from sleuth.cli.main import cli  # noqa: E402
 from sleuth.index.encoders import MiniLMOnnxEncoder, QueryTunedEncoder  # noqa: E402
 from sleuth.ingest import read_paths  # noqa: E402
 from sleuth.rerank.cross_encoder import CrossEncoder  # noqa: E402
-from sleuth.store.collection import Collection  # noqa: E402
+from sleuth.store.embedded.collection import Collection  # noqa: E402
 from sleuth.tune import pairs as P  # noqa: E402
 from sleuth.tune.crossencoder import CrossEncoderConfig, train_cross_encoder  # noqa: E402
 from sleuth.tune.export import export  # noqa: E402

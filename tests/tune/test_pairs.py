@@ -11,7 +11,7 @@ from support import ROOT, PassageQuizzer
 from sleuth.config import Settings
 from sleuth.errors import InputError
 from sleuth.ingest import read_paths
-from sleuth.store.collection import Collection
+from sleuth.store.embedded.collection import Collection
 from sleuth.tune import pairs as P
 
 DATA = ROOT / "tests" / "data" / "tune"

@@ -1,7 +1,7 @@
 """SQLite plumbing of the docstore: the schema, creating and migrating it, per-thread connections, and
 what a SQLite failure means for the user.
 
-Kept apart from :mod:`sleuth.store.docstore` (which reads and writes documents) so that each stays
+Kept apart from :mod:`sleuth.docstore.store` (which reads and writes documents) so that each stays
 small; nothing here knows about documents beyond the schema.
 """
 
@@ -16,8 +16,8 @@ from typing import Any
 from urllib.parse import quote
 
 from sleuth.errors import CollectionError
-from sleuth.store.atomic import disk_full_error
-from sleuth.store.integrity import chunk_checksum, document_checksum
+from sleuth.atomic import disk_full_error
+from sleuth.docstore.integrity import chunk_checksum, document_checksum
 
 SCHEMA = """
 CREATE TABLE documents (

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from sleuth.errors import InputError
+from sleuth.ranking.ranking import Ranking
 
 _EXPR = re.compile(r"^\s*([a-z_]+)\s*(>=|<=|!=|=|>|<|:)\s*(.+?)\s*$", re.I)
 _NUMERIC = {"year": "d.year"}
@@ -77,17 +78,14 @@ def matching_documents(db: sqlite3.Connection, conditions: list[Condition]) -> s
     return {row[0] for row in db.execute(q, params)}
 
 
-Result = list[tuple[str, float, int]]
-
-
-def filtered(run: Callable[[int], Result], k: int, allowed: set[str], total: int) -> Result:
-    """The first ``k`` results of ``run(depth)`` whose document is in ``allowed``, growing the depth."""
+def filtered(run: Callable[[int], Ranking], k: int, allowed: set[str], total: int) -> Ranking:
+    """The first ``k`` rows of ``run(depth)`` whose document is in ``allowed``, growing the depth."""
     if not allowed:
-        return []
+        return Ranking.empty()
     depth = k
     while True:
         ranked = run(depth)
         kept = [r for r in ranked if r[0] in allowed]
         if len(kept) >= k or len(ranked) < depth or depth >= total:
-            return kept[:k]
+            return Ranking.of(kept[:k])
         depth = min(depth * 4, max(total, k))

@@ -15,7 +15,7 @@ import pytest
 
 pytest.importorskip("pymilvus")
 
-from sleuth.backends import netns  # noqa: E402
+import netns  # noqa: E402
 
 SERVER = Path(sys.executable).with_name("milvus-server")
 JOB = Path(__file__).with_name("server_job.py")

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from support import synthetic_docs
 
-from sleuth.backends import netns
-from sleuth.backends.ray_ingest import check_target, plan, read_shard
+import netns
+from sleuth.store.ray_ingest import check_target, plan, read_shard
 from sleuth.errors import ConfigError, InputError
 from sleuth.ingest import read_paths
 from sleuth.types import Document
@@ -60,7 +60,7 @@ def read_sources(path: Path) -> list:
 
 
 def test_ray_ingestion_needs_a_milvus_target(tmp_path):
-    from sleuth.backends import EmbeddedTarget
+    from sleuth.store import EmbeddedTarget
 
     with pytest.raises(ConfigError, match="--backend milvus"):
         check_target(EmbeddedTarget(tmp_path))

@@ -13,9 +13,9 @@ from pathlib import Path
 import numpy as np
 import ray
 
-from sleuth.backends.milvus import MilvusCollection
-from sleuth.backends.milvus_config import MilvusConfig
-from sleuth.backends.ray_ingest import plan, ray_ingest, ray_session
+from sleuth.store.milvus.collection import MilvusCollection
+from sleuth.store.milvus.config import MilvusConfig
+from sleuth.store.ray_ingest import plan, ray_ingest, ray_session
 from sleuth.ingest import read_paths
 
 

@@ -21,7 +21,7 @@ from typing import Any
 from sleuth import __version__
 from sleuth.config import Settings
 from sleuth.errors import CollectionError, SleuthError
-from sleuth.store.atomic import atomic_write_json
+from sleuth.atomic import atomic_write_json
 
 FORMAT_VERSION = 2
 META = "meta.json"

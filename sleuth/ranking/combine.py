@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from sleuth.retrieve.fusion import minmax_norm
+from sleuth.ranking.fusion import minmax_norm
 
 
 def rerank_scores(

@@ -16,14 +16,14 @@ from support import synthetic_docs
 
 from sleuth.config import Settings
 from sleuth.errors import CollectionError, ConfigError
-from sleuth.store.collection import Collection
+from sleuth.store.embedded.collection import Collection
 from sleuth.types import Document
 
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
 
-from sleuth.backends.milvus import MilvusCollection  # noqa: E402
-from sleuth.backends.milvus_config import MilvusConfig  # noqa: E402
+from sleuth.store.milvus.collection import MilvusCollection  # noqa: E402
+from sleuth.store.milvus.config import MilvusConfig  # noqa: E402
 
 QUERIES = ["protein gene tumor", "quantum photon laser plasma", "wing airfoil shock wave", "Markerd7x", "sparse dense embedding"]
 _names = (f"c{i}" for i in itertools.count())
@@ -69,7 +69,7 @@ def test_dense_search_is_the_embedded_store_s(pair):
 
 @pytest.mark.parametrize("mode", ["bm25", "hybrid", "hybrid-rrf"])
 def test_lexical_and_hybrid_agree_with_the_embedded_store(pair, mode):
-    """Milvus' BM25 approximates BM25F's title field by repetition (sleuth.backends.rows), so the rankings
+    """Milvus' BM25 approximates BM25F's title field by repetition (sleuth.store.milvus.rows), so the rankings
     are close, not equal: on this small vocabulary many scores nearly tie, and a title-only passage is
     shorter relative to the others than BM25F's per-field normalisation makes it."""
     emb, mil, _ = pair

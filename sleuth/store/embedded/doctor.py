@@ -21,13 +21,13 @@ from sleuth.index import lexical, vectors
 from sleuth.index.container import verify
 from sleuth.index.manifest import read_manifest, write_manifest
 from sleuth.index.vectors import verify_vector_segment
-from sleuth.store import binding
-from sleuth.store.docstore import DocStore
-from sleuth.store.lock import WriteLock
-from sleuth.store.meta import check_meta, checksum, immutable_part, read_meta, save_meta
-from sleuth.store.sqlite import sqlite_uri
+from sleuth.store.embedded import binding
+from sleuth.docstore.store import DocStore
+from sleuth.store.embedded.layout import DOCSTORE
+from sleuth.store.embedded.lock import WriteLock
+from sleuth.store.embedded.meta import check_meta, checksum, immutable_part, read_meta, save_meta
+from sleuth.docstore.sqlite import sqlite_uri
 
-DOCSTORE = "docs.sqlite"
 SHOWN = 10  # damaged rows named in a report
 
 
@@ -184,7 +184,7 @@ def _check_vectors(directory: Path, store: DocStore, report: Report) -> None:
 def repair(directory: Path) -> Report:
     """Restore meta.json, remove damaged document rows and rebuild damaged derived indexes (under the
     write lock), then diagnose again. Refuses when the docstore itself is lost or broken."""
-    from sleuth.store.collection import Collection
+    from sleuth.store.embedded.collection import Collection
 
     before = diagnose(directory)
     lost = before.failed("docstore")

@@ -21,7 +21,7 @@ from typing import Any
 
 from sleuth.errors import CollectionError
 from sleuth.index.manifest import read_manifest, write_manifest
-from sleuth.store.docstore import DocStore
+from sleuth.docstore.store import DocStore
 
 DERIVED = {"lexical index": "lexical", "vectors": "vectors"}
 """Derived indexes by name -> their folder in the collection directory."""

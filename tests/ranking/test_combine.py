@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from sleuth.rerank import rerank_scores
+from sleuth.ranking.combine import rerank_scores
 
 
 def test_interpolation_by_hand() -> None:

@@ -10,9 +10,9 @@ on a cluster, embedding (~70 passages/s per core) is the bottleneck long before 
 
 Python entry point (``sleuth index --ray`` calls it)::
 
-    from sleuth.backends.milvus import MilvusCollection
-    from sleuth.backends.milvus_config import MilvusConfig
-    from sleuth.backends.ray_ingest import plan, ray_ingest, ray_session
+    from sleuth.store.milvus.collection import MilvusCollection
+    from sleuth.store.milvus.config import MilvusConfig
+    from sleuth.store.ray_ingest import plan, ray_ingest, ray_session
     work = plan(["papers/"])          # checks the paths; nothing is read yet
     with ray_session(workers=8), MilvusCollection.open_or_create(MilvusConfig("http://milvus:19530", "papers")) as col:
         summary = ray_ingest(work, col, workers=8)
@@ -30,14 +30,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from sleuth.backends.rows import Row, embed_rows, prepare
+from sleuth.store.milvus.rows import Row, embed_rows, prepare
 from sleuth.config import Settings
 from sleuth.errors import ConfigError
 from sleuth.extras import need
 from sleuth.ingest import FORMATS, Rejected, sources
 from sleuth.ingest.base import Options, Source
 from sleuth.ingest.read import PathArg
-from sleuth.store.collection import Failure, IngestSummary
+from sleuth.store.base import Failure, IngestSummary
 from sleuth.text import Analyzer
 from sleuth.types import Document
 
@@ -153,7 +153,7 @@ def _merge(total: IngestSummary, part: IngestSummary) -> None:
 
 def check_target(target: Any) -> None:
     """``--ray`` writes into Milvus only."""
-    from sleuth.backends import MilvusTarget
+    from sleuth.store import MilvusTarget
 
     if not isinstance(target, MilvusTarget):
         raise ConfigError("--ray ingestion writes into a Milvus collection.", "Add --backend milvus --milvus-uri URI.")
@@ -168,7 +168,7 @@ def ray_session(workers: int) -> Iterator[None]:
     with a Milvus Lite client open the raylet sometimes never started (``ray.init`` timed out after
     30 s; 3 times in about a dozen tries), the hazard of forking a process that runs gRPC threads.
     """
-    from sleuth.backends import SCALE_PIP
+    from sleuth.store.milvus.config import SCALE_PIP
 
     need(("ray",), SCALE_PIP, "Ray ingestion")
     import ray

@@ -2,7 +2,7 @@
 
 Pure functions over sleuth's own chunker, analyzer and encoder, so that a Milvus collection holds the
 same passages and vectors as the embedded store, and so that Ray workers can build rows without a
-connection to Milvus (see :mod:`sleuth.backends.ray_ingest`).
+connection to Milvus (see :mod:`sleuth.store.ray_ingest`).
 
 BM25 parity. Milvus' BM25 scores one analysed text field; sleuth's embedded index is BM25F over a
 stemmed, stop-worded body and title (title weighted ``title_weight``). The ``terms`` field therefore
@@ -21,9 +21,10 @@ import numpy as np
 
 from sleuth.config import Settings
 from sleuth.errors import InputError
-from sleuth.index.vectors import Encoder, passage_text
-from sleuth.store.collection import Failure, IngestSummary, document_spans
-from sleuth.store.docstore import content_hash
+from sleuth.index.encoders import Encoder
+from sleuth.index.vectors import passage_text
+from sleuth.store.base import Failure, IngestSummary, document_spans
+from sleuth.docstore.integrity import content_hash
 from sleuth.text import Analyzer
 from sleuth.types import Document
 
@@ -89,7 +90,7 @@ def prepare(docs: list[Document], known: dict[str, str], settings: Settings, ana
     """Rows of the new and changed ``docs`` and the ids of the changed ones, whose old rows must go.
 
     ``known`` maps stored doc ids to their content hashes; unchanged documents are skipped. Counts go
-    to ``summary`` as :meth:`sleuth.store.collection.Collection.ingest` counts them.
+    to ``summary`` as :meth:`sleuth.store.embedded.collection.Collection.ingest` counts them.
     """
     rows: list[Row] = []
     replace = []

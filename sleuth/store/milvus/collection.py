@@ -1,6 +1,6 @@
 """A sleuth collection stored in Milvus: passages, their dense vectors and a BM25 sparse field.
 
-The same search API as the embedded :class:`~sleuth.store.collection.Collection`: ``search``,
+The same search API as the embedded :class:`~sleuth.store.embedded.collection.Collection`: ``search``,
 ``lexical.search``, ``dense.search``, ``store.get_chunks``, so every pipeline of
 :mod:`sleuth.retrieve` (bm25, dense, and the hybrids, fused by sleuth's own fusion functions) runs
 unchanged on it. Milvus returns passages; documents are ranked by their best passage (max-passage),
@@ -28,33 +28,24 @@ from pymilvus import DataType, Function, FunctionType, MilvusClient
 from pymilvus.exceptions import MilvusException
 
 from sleuth import __version__
-from sleuth.backends.milvus_config import INDEX_TYPES, MilvusConfig
-from sleuth.backends.rows import MAX_DOC_ID, MAX_VARCHAR, Row, embed_rows, prepare
+from sleuth.store.milvus.config import INDEX_TYPES, MilvusConfig
+from sleuth.store.milvus.rows import MAX_DOC_ID, MAX_VARCHAR, Row, embed_rows, prepare
 from sleuth.config import Settings
-from sleuth.errors import CollectionError, ConfigError
+from sleuth.errors import CollectionError, ConfigError, InputError
 from sleuth.extras import need
-from sleuth.index.lexical import LexicalResult
-from sleuth.index.dense import DenseResult
-from sleuth.index.vectors import Encoder
-from sleuth.store.collection import Failure, IngestSummary, Searchable, default_collection
+from sleuth.index.encoders import Encoder
+from sleuth.store.milvus.search import IN_BATCH, MilvusDense, MilvusLexical, MilvusStore, literal
+from sleuth.store.base import Failure, IngestSummary, Searchable, default_collection
 from sleuth.text import Analyzer
-from sleuth.types import Chunk, Document
+from sleuth.types import Document
 
 FORMAT = "sleuth-milvus"
 FORMAT_VERSION = 1
-MAX_TOPK = 16_384  # Milvus' largest limit per search
-_CHUNK_FIELDS = ["doc_id", "ord", "start", "end", "text", "title"]
-_IN_BATCH = 500  # ids per "in [...]" filter
-
-
-def _literal(values: Iterable[str | int]) -> str:
-    """A Milvus expression list literal; JSON's string escapes are what Milvus' parser reads."""
-    return json.dumps(list(values), ensure_ascii=False)
 
 
 def connect(config: MilvusConfig) -> MilvusClient:
     if config.lite:
-        from sleuth.backends import SCALE_PIP
+        from sleuth.store.milvus.config import SCALE_PIP
 
         need(("milvus_lite",), SCALE_PIP, f"Milvus Lite (--milvus-uri {config.uri})")
     try:
@@ -98,142 +89,14 @@ def _index_params(client: MilvusClient, settings: Settings, config: MilvusConfig
     return p
 
 
-class MilvusStore:
-    """The read side of the docstore that search and ``ask`` use, answered by Milvus queries."""
-
-    def __init__(self, client: MilvusClient, name: str) -> None:
-        self.client, self.name = client, name
-
-    def _query(self, expr: str, fields: list[str]) -> list[dict[str, Any]]:
-        return self.client.query(self.name, filter=expr, output_fields=fields)
-
-    def _count(self, expr: str) -> int:
-        return int(self._query(expr, ["count(*)"])[0]["count(*)"])
-
-    def get_chunks(self, chunk_ids: Iterable[int]) -> dict[int, tuple[Chunk, str]]:
-        ids = list(dict.fromkeys(int(c) for c in chunk_ids))
-        out = {}
-        for i in range(0, len(ids), _IN_BATCH):
-            for r in self._query(f"id in {_literal(ids[i:i + _IN_BATCH])}", _CHUNK_FIELDS):
-                out[int(r["id"])] = (Chunk(r["doc_id"], r["start"], r["end"], r["text"], f"{r['doc_id']}#{r['ord']}"), r["title"])
-        return out
-
-    def get_chunk(self, chunk_id: int) -> tuple[Chunk, str] | None:
-        return self.get_chunks([chunk_id]).get(int(chunk_id))
-
-    def hashes(self, doc_ids: Iterable[str]) -> dict[str, str]:
-        """Content hash of each stored document among ``doc_ids`` (its first passage carries it)."""
-        ids = list(doc_ids)
-        out = {}
-        for i in range(0, len(ids), _IN_BATCH):
-            for r in self._query(f"ord == 0 and doc_id in {_literal(ids[i:i + _IN_BATCH])}", ["doc_id", "doc_hash"]):
-                out[r["doc_id"]] = r["doc_hash"]
-        return out
-
-    def all_hashes(self) -> dict[str, str]:
-        """Every stored document's content hash (~100 bytes a document in memory)."""
-        it = self.client.query_iterator(self.name, batch_size=4096, filter="ord == 0", output_fields=["doc_id", "doc_hash"])
-        out = {}
-        try:
-            while batch := it.next():
-                out.update((r["doc_id"], r["doc_hash"]) for r in batch)
-        finally:
-            it.close()
-        return out
-
-    def count_documents(self) -> int:
-        return self._count("ord == 0")
-
-    def count_chunks(self) -> int:
-        return self._count("")
-
-
-def rank_documents(search: Callable[[int], list[tuple[int, str, float]]], k: int) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """The k best documents, each scored by its best passage (max-passage), from a passage search.
-
-    ``search(limit)`` returns up to ``limit`` (chunk id, doc id, score), best first. Asks for
-    k + k/4 + 8 passages, as :func:`sleuth.index.topk.top_documents` does, and asks again for 4x as
-    many while duplicates leave fewer than k documents and more passages exist. Equal scores rank by
-    doc id, as in the embedded store.
-    """
-    want = min(k + k // 4 + 8, MAX_TOPK)
-    while True:
-        hits = sorted(search(want), key=lambda h: (-h[2], h[1], h[0]))
-        best: dict[str, tuple[int, float]] = {}
-        for chunk_id, doc_id, score in hits:
-            best.setdefault(doc_id, (chunk_id, score))
-        if len(best) >= k or len(hits) < want or want == MAX_TOPK:
-            break
-        want = min(want * 4, MAX_TOPK)
-    top = list(best.items())[:k]
-    return ([d for d, _ in top], np.array([s for _, (_, s) in top], dtype=np.float64),
-            np.array([c for _, (c, _) in top], dtype=np.int64))
-
-
-def _hits(result: Any) -> list[tuple[int, str, float]]:
-    return [(int(h["id"]), h["entity"]["doc_id"], float(h["distance"])) for h in result[0]]
-
-
-class MilvusLexical:
-    """BM25 over the ``sparse`` field; the query is analysed by sleuth, as the passages were."""
-
-    def __init__(self, col: MilvusCollection) -> None:
-        self.col = col
-
-    @property
-    def n_chunks(self) -> int:
-        # Read by query expansion (sleuth.rag.rewrite), with the term statistics Milvus does not expose.
-        raise ConfigError("Query expansion without a generator (ask --rewrite) needs the embedded store's term statistics.",
-                          "On Milvus, leave --rewrite off, or pass --generator to rewrite with a model.")
-
-    def search(self, query: str, k: int = 10) -> LexicalResult:
-        terms = self.col.analyzer.terms(query)
-        if not terms or k <= 0:
-            return LexicalResult([], np.zeros(0), np.zeros(0, np.int64))
-        text = " ".join(terms)
-
-        def search(limit: int) -> list[tuple[int, str, float]]:
-            return _hits(self.col.client.search(self.col.name, data=[text], anns_field="sparse", limit=limit,
-                                                search_params={"metric_type": "BM25"}, output_fields=["doc_id"]))
-
-        return LexicalResult(*rank_documents(search, k))
-
-
-class MilvusDense:
-    """Inner-product search over the ``vector`` field (cosine: vectors are L2-normalised)."""
-
-    def __init__(self, col: MilvusCollection, encoder: Encoder) -> None:
-        self.col, self.encoder = col, encoder
-
-    def search_vector(self, q: np.ndarray, k: int) -> DenseResult:
-        if k <= 0:
-            return DenseResult([], np.zeros(0), np.zeros(0, np.int64))
-        index = INDEX_TYPES.get(self.col.meta["index_type"])
-        vec = np.asarray(q, dtype=np.float32).tolist()
-
-        def search(limit: int) -> list[tuple[int, str, float]]:
-            params = {"metric_type": "IP", "params": index.search(limit)}
-            return _hits(self.col.client.search(self.col.name, data=[vec], anns_field="vector", limit=limit,
-                                                search_params=params, output_fields=["doc_id"]))
-
-        return DenseResult(*rank_documents(search, k))
-
-    def search(self, query: str, k: int = 10) -> DenseResult:
-        return self.search_vector(self.encoder.encode_queries([query])[0], k)
-
-    def vectors_for(self, chunk_ids: list[int]) -> np.ndarray:
-        """The stored vectors of the given passages, in the given order."""
-        ids = [int(c) for c in chunk_ids]
-        rows = self.col.client.query(self.col.name, filter=f"id in {_literal(ids)}", output_fields=["vector"])
-        by_id = {int(r["id"]): r["vector"] for r in rows}
-        return np.array([by_id[c] for c in ids], dtype=np.float32).reshape(len(ids), self.encoder.dim)
-
-
 class MilvusCollection(Searchable):
     """A collection in Milvus. Open with :meth:`open`, :meth:`create` or :meth:`open_or_create`."""
 
+    capabilities: frozenset[str] = frozenset()  # search only: Milvus keeps no paper metadata or term statistics
+
     def __init__(self, config: MilvusConfig, client: MilvusClient, meta: dict[str, Any]) -> None:
         self.config, self.client, self.meta = config, client, meta
+        self.engine = f"Milvus collection {config.label}"
         self.name = config.collection
         self.settings = Settings.from_dict(meta["settings"])
         self.analyzer = Analyzer(stemmer=self.settings.stemmer, stopwords=self.settings.stopwords)
@@ -420,8 +283,8 @@ class MilvusCollection(Searchable):
 
     def write(self, rows: list[Row], replace: list[str]) -> None:
         """Delete the passages of ``replace`` documents, then insert ``rows``."""
-        for i in range(0, len(replace), _IN_BATCH):
-            self.client.delete(self.name, filter=f"doc_id in {_literal(replace[i:i + _IN_BATCH])}")
+        for i in range(0, len(replace), IN_BATCH):
+            self.client.delete(self.name, filter=f"doc_id in {literal(replace[i:i + IN_BATCH])}")
         def stored(row: Row) -> Row:
             out = {k: v for k, v in row.items() if k != "terms" or self.meta["bm25"]}  # a dense-only schema has no terms
             if "vector" in out:

@@ -8,7 +8,7 @@ an index covers" is exactly what that index still has to catch up on after a cra
 The docstore is never created as a side effect: :meth:`DocStore.create` makes a new one with a fresh
 id (``store_meta.id``) that the collection's meta.json and every derived index's manifest record, so
 an index can tell its own docstore from a replaced or rolled-back one (see
-:mod:`sleuth.store.binding`). Every row carries checksums (:mod:`sleuth.store.integrity`) that reads
+:mod:`sleuth.store.embedded.binding`). Every row carries checksums (:mod:`sleuth.docstore.integrity`) that reads
 verify: a damaged row raises :class:`DamagedRowError` naming it instead of being served.
 
 Each thread gets its own SQLite connection, so a reader's snapshot is its own even when a server
@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from struct import error as struct_error
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -30,18 +29,16 @@ from typing import Any
 import numpy as np
 
 from sleuth.errors import CollectionError
-from sleuth.store import papers
-from sleuth.store.integrity import (
+from sleuth.docstore import papers
+from sleuth.docstore.integrity import (
     DamagedRowError,
     chunk_checksum,
     content_digest,
-    content_hash,
     document_checksum,
 )
-from sleuth.store.sqlite import Connections, create_docstore, migrate, sqlite_error, sqlite_uri
+from sleuth.docstore.writes import Writes
+from sleuth.docstore.sqlite import Connections, create_docstore, migrate, sqlite_error
 from sleuth.types import Chunk, Document
-
-__all__ = ["ChunkRow", "DocStore", "content_hash", "sqlite_uri"]  # re-exported: older imports
 
 DOC_COLUMNS = "d.id, d.doc_id, d.title, d.text, d.source, d.metadata, d.hash, d.added, d.checksum"
 CHUNK_COLUMNS = "c.id, c.doc, c.ord, c.start, c.end, c.checksum"
@@ -73,7 +70,7 @@ class _DocRow:
         return Document(self.doc_id, self.text, self.title, self.source, self.metadata)
 
 
-class DocStore:
+class DocStore(Writes):
     """Open an existing docstore (never creates one); :meth:`create` makes a new one."""
 
     def __init__(self, path: Path, *, readonly: bool = False) -> None:
@@ -365,74 +362,7 @@ class DocStore:
                     out.append((f"Passage row {r[0]} (its document row {r[1]} does not exist)", None, "", ""))
         return out
 
-    # -- writes (callers hold the collection's write lock) -------------------------------------
-
-    def write_batch(
-        self, docs: list[tuple[Document, str, list[tuple[int, int]]]], delete_first: Iterable[str] = (),
-        sources: Iterable[papers.SourceRecord] = (),
-    ) -> None:
-        """Delete ``delete_first`` doc ids, insert each (document, hash, chunk spans), record ``sources``:
-        one transaction."""
-        now = time.time()
-        try:
-            self._write_batch(docs, delete_first, now, list(sources))
-        except sqlite3.Error as exc:
-            raise sqlite_error(self.path, exc, "write", "nothing of this batch was stored") from None
-
-    def _write_batch(self, docs: list[tuple[Document, str, list[tuple[int, int]]]], delete_first: Iterable[str],
-                     now: float, sources: list[papers.SourceRecord]) -> None:
-        db = self.db
-        with db:
-            for doc_id in delete_first:
-                db.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
-            doc_row, chunk_row = self.allocated("documents"), self.allocated("chunks")
-            for doc, digest, spans in docs:
-                doc_row += 1
-                db.execute(
-                    "INSERT INTO documents (id, doc_id, title, text, source, metadata, hash, added, checksum, "
-                    "authors, year) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (doc_row, doc.doc_id, doc.title, doc.text, doc.source,
-                     json.dumps(doc.metadata, ensure_ascii=False, default=str), digest, now,
-                     document_checksum(doc_row, doc.doc_id, doc.source, digest, now), *papers.document_fields(doc)),
-                )
-                rows = [(chunk_row + i + 1, doc_row, i, a, b) for i, (a, b) in enumerate(spans)]
-                chunk_row += len(rows)
-                db.executemany("INSERT INTO chunks (id, doc, ord, start, end, checksum, page, section, page_breaks) "
-                               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                               [(*r, chunk_checksum(*r), *papers.chunk_fields(doc.metadata, r[3], r[4])) for r in rows])
-            papers.put_sources(db, sources)
-            self._bump(db)
-
-    def delete(self, doc_ids: Iterable[str]) -> int:
-        ids = list(doc_ids)
-        try:
-            with self.db as db:
-                n = sum(db.execute("DELETE FROM documents WHERE doc_id = ?", (d,)).rowcount for d in ids)
-                papers.forget_documents(db, ids)
-                self._bump(db)
-        except sqlite3.Error as exc:
-            raise sqlite_error(self.path, exc, "write", "nothing was deleted") from None
-        return n
-
-    def delete_rows(self, rows: Iterable[int]) -> int:
-        """Delete documents by row id (``sleuth doctor --repair`` removing damaged ones)."""
-        try:
-            with self.db as db:
-                n = 0
-                for row in rows:
-                    db.execute("DELETE FROM chunks WHERE doc = ?", (row,))
-                    n += db.execute("DELETE FROM documents WHERE id = ?", (row,)).rowcount
-                self._bump(db)
-        except sqlite3.Error as exc:
-            raise sqlite_error(self.path, exc, "write", "nothing was deleted") from None
-        return n
-
-    def _bump(self, db: sqlite3.Connection) -> None:
-        if not self.legacy:
-            db.execute("UPDATE store_meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) "
-                       "WHERE key = 'generation'")
-
-    # -- papers (see sleuth.store.papers) ----------------------------------------------------------
+    # -- papers (see sleuth.docstore.papers) ----------------------------------------------------------
 
     def chunk_info(self, chunk_ids: Iterable[int]) -> dict[int, papers.ChunkInfo]:
         """Page, section, authors and year of each chunk (empty for a collection not yet migrated)."""
@@ -460,8 +390,8 @@ class DocStore:
         papers.put_correction(self.db, doc_id, fields)
 
     def matching(self, conditions: list[object]) -> set[str]:
-        """Ids of the documents that pass ``--where`` conditions (:mod:`sleuth.retrieve.where`)."""
-        from sleuth.retrieve.where import matching_documents
+        """Ids of the documents that pass ``--where`` conditions (:mod:`sleuth.docstore.where`)."""
+        from sleuth.docstore.where import matching_documents
 
         if "year" not in papers.columns(self.db, "documents"):
             raise CollectionError("This collection predates metadata filters and was opened read-only.",

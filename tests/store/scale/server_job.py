@@ -15,10 +15,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for supp
 
 from support import synthetic_docs  # noqa: E402
 
-from sleuth.backends.milvus import MilvusCollection  # noqa: E402
-from sleuth.backends.milvus_config import MilvusConfig  # noqa: E402
+from sleuth.store.milvus.collection import MilvusCollection  # noqa: E402
+from sleuth.store.milvus.config import MilvusConfig  # noqa: E402
 from sleuth.errors import CollectionError, ConfigError  # noqa: E402
-from sleuth.store.collection import Collection  # noqa: E402
+from sleuth.store.embedded.collection import Collection  # noqa: E402
 
 URI = "http://127.0.0.1:19530"
 QUERIES = ["protein gene tumor", "quantum photon laser plasma", "wing airfoil shock wave", "sparse dense embedding"]

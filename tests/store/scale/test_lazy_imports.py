@@ -9,8 +9,8 @@ from pathlib import Path
 
 SCRIPT = """
 import json, sys
-import sleuth, sleuth.cli.main, sleuth.backends, sleuth.backends.ray_ingest
-from sleuth.store.collection import Collection
+import sleuth, sleuth.cli.main, sleuth.store, sleuth.store.ray_ingest
+from sleuth.store.embedded.collection import Collection
 from sleuth.config import Settings
 from sleuth.types import Document
 with Collection.create(sys.argv[1], Settings(encoder="none")) as col:

@@ -1,12 +1,5 @@
-"""A collection: a directory holding meta.json, the SQLite docstore and the derived indexes.
-
-    DIR/meta.json      format version and settings (written once, atomically)
-    DIR/docs.sqlite    documents and chunks (source of truth; WAL, synchronous=FULL)
-    DIR/lexical/       BM25 segments + manifest (derived; rebuildable from the docstore)
-    DIR/vectors/       dense vectors + manifest with the encoder's id and checksum (derived)
-    DIR/models/        models ``sleuth tune`` trained for this collection (query encoder, reranker)
-    DIR/write.lock     held by the one process allowed to write
-"""
+"""The embedded collection: one directory (its layout in :mod:`.layout`) with the SQLite docstore as the source
+of truth and the indexes derived from it; one writer at a time, any number of readers."""
 
 from __future__ import annotations
 
@@ -16,153 +9,38 @@ import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 from sleuth.config import Settings
-from sleuth.errors import CollectionError, InputError
+from sleuth.errors import CollectionError
 from sleuth.index import lexical, vectors
 from sleuth.index.dense import DenseIndex
 from sleuth.index.lexical import LexicalIndex
-from sleuth.index.vectors import Encoder, passage_text
+from sleuth.index.encoders import Encoder
+from sleuth.index.vectors import passage_text
 from sleuth.rerank.cross_encoder import CrossEncoder
 from sleuth.ingest.sources import SourceRecord, SourceSeen, Unchanged
-from sleuth.store import binding
-from sleuth.store.atomic import fsync_dir
-from sleuth.store.docstore import DocStore
-from sleuth.store.integrity import content_hash
-from sleuth.store.papers import corrected
-from sleuth.store.lock import WriteLock
-from sleuth.store.meta import META, MetaDamagedError, immutable_part, new_meta, read_meta, save_meta, upgrade_meta, write_tuned
+from sleuth.store.embedded import binding
+from sleuth.atomic import fsync_dir
+from sleuth.docstore.store import DocStore
+from sleuth.docstore.integrity import content_hash
+from sleuth.docstore.papers import corrected
+from sleuth.store.base import CAPABILITIES, Failure, IngestSummary, Searchable, document_spans
+from sleuth.store.embedded.layout import DOCSTORE, LEXICAL, LOCK, VECTORS, clear_trash, refuse_foreign
+from sleuth.store.embedded.lock import WriteLock
+from sleuth.store.embedded.meta import META, MetaDamagedError, immutable_part, new_meta, read_meta, save_meta, upgrade_meta, write_tuned
 from sleuth.text import Analyzer
-from sleuth.text.highlight import snippet
-from sleuth.types import Document, Hit
+from sleuth.types import Document
 from sleuth.validation import document_problem
 
-DOCSTORE = "docs.sqlite"
-LEXICAL = "lexical"
-VECTORS = "vectors"
-LOCK = "write.lock"
-LEFTOVERS = {DOCSTORE, f"{DOCSTORE}-wal", f"{DOCSTORE}-shm", f"{DOCSTORE}-journal", LOCK}
-"""What an interrupted :meth:`Collection.create` can leave behind (besides ``.meta.json.tmp-*``)."""
-MAX_QUERY_CHARS = 10_000
-
-
-def default_collection() -> Path:
-    """``$SLEUTH_COLLECTION``, else ``$SLEUTH_HOME/default``, else ``~/.sleuth/default``."""
-    if os.environ.get("SLEUTH_COLLECTION"):
-        return Path(os.environ["SLEUTH_COLLECTION"]).expanduser()
-    return Path(os.environ.get("SLEUTH_HOME", "~/.sleuth")).expanduser() / "default"
-
-
-@dataclass
-class Failure:
-    source: str
-    line: int | None
-    reason: str
-    empty: bool = False
-    """An empty input: reported, but nothing was wrong with it."""
-
-
-@dataclass
-class IngestSummary:
-    added: int = 0
-    updated: int = 0
-    skipped: int = 0
-    failed: list[Failure] = field(default_factory=list)
-    chunks: int = 0
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "added": self.added, "updated": self.updated, "skipped": self.skipped,
-            "failed": len(self.failed), "chunks": self.chunks,
-            "failures": [{"source": f.source, "line": f.line, "reason": f.reason} for f in self.failed],
-        }
-
-
-S = TypeVar("S", bound="Searchable")
-
-
-class Searchable:
-    """``search`` over any collection: the embedded one here, or :class:`sleuth.backends.milvus.MilvusCollection`.
-
-    A subclass provides ``store`` (``get_chunks``), ``analyzer``, ``default_mode`` and whatever the
-    pipelines read (``lexical``, ``dense``).
-    """
-
-    store: Any
-    analyzer: Analyzer
-
-    @property
-    def default_mode(self) -> str:
-        raise NotImplementedError
-
-    @property
-    def tuned(self) -> dict[str, Any]:
-        """What ``sleuth tune`` adopted (only the embedded store can be tuned)."""
-        return {}
-
-    @property
-    def reranker(self) -> CrossEncoder | None:
-        return None
-
-    def close(self) -> None:
-        raise NotImplementedError
-
-    def __enter__(self: S) -> S:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def search(self, query: str, k: int = 10, *, mode: str | None = None, snippets: bool = True,
-               where: Iterable[str] = ()) -> list[Hit]:
-        """The ``k`` best documents for ``query``, each with its best passage and a highlighted snippet.
-
-        ``mode`` names a pipeline (see :data:`sleuth.retrieve.PIPELINES`); default :attr:`default_mode`.
-        ``where`` holds metadata filters (``year>=2020``, ``author:Karpukhin``; see
-        :mod:`sleuth.retrieve.where`): only documents that pass them are ranked.
-        """
-        from sleuth.retrieve import get_pipeline  # pipelines import this module
-
-        check_query(query)
-        if k < 1:
-            raise InputError(f"k must be at least 1, got {k}.", "Pass -k 10, for example.")
-        pipe = get_pipeline(mode or self.default_mode)
-        ranked = self.ranked(lambda depth: pipe(self, query, depth), k, where)  # type: ignore[arg-type]
-        if not snippets:
-            return [Hit(doc_id, float(score), rank) for rank, (doc_id, score, _) in enumerate(ranked)]
-        # One look-up for all passages: a round trip each would dominate a remote store's latency.
-        chunks = self.store.get_chunks([int(c) for _, _, c in ranked])
-        info = self.store.chunk_info(chunks) if hasattr(self.store, "chunk_info") else {}
-        hits = []
-        for rank, (doc_id, score, chunk_id) in enumerate(ranked):
-            found = chunks.get(int(chunk_id))
-            if found is None:  # deleted by a writer since this index was loaded
-                continue
-            chunk, title = found
-            text, marks = snippet(chunk.text, query, self.analyzer)
-            ci = info.get(int(chunk_id))
-            extra = {} if ci is None else {"page": ci.page, "section": ci.section, "authors": ci.authors, "year": ci.year}
-            hits.append(Hit(doc_id, float(score), rank, chunk, title, text, marks, **extra))
-        return hits
-
-    def ranked(self, run: Callable[[int], list[tuple[str, float, int]]], k: int,
-               where: Iterable[str] = ()) -> list[tuple[str, float, int]]:
-        """``run(k)``, or with ``where`` filters the first ``k`` results that pass them."""
-        from sleuth.retrieve.where import filtered, parse_where
-
-        conditions = parse_where(where)
-        if not conditions:
-            return run(k)
-        if not hasattr(self.store, "matching"):
-            raise InputError("Metadata filters (--where) need the embedded store.", "Drop --where, or search an embedded collection.")
-        return filtered(run, k, self.store.matching(conditions), self.store.count_documents())
 
 
 class Collection(Searchable):
     """Open with :meth:`open` (existing) or :meth:`create`; :meth:`open_or_create` for ingest."""
+
+    engine = "the embedded store"
+    capabilities = frozenset(CAPABILITIES)
 
     def __init__(self, directory: Path, meta: dict[str, Any], *, readonly: bool, bind: bool = True) -> None:
         """Use :meth:`open` / :meth:`create`. ``bind=False`` skips the docstore/index binding checks
@@ -210,13 +88,13 @@ class Collection(Searchable):
             raise CollectionError(f"{directory} is a file, not a collection directory.", "Choose another --collection.")
         if (directory / META).exists():
             raise CollectionError(f"{directory} already holds a collection.", "Open it instead, or choose another directory.")
-        _refuse_foreign(directory)
+        refuse_foreign(directory)
         try:
             directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise CollectionError(f"Cannot create {directory}: {exc.strerror}.", "Choose another --collection.") from None
         with WriteLock(directory):
-            _refuse_foreign(directory)
+            refuse_foreign(directory)
             for leftover in directory.iterdir():
                 if leftover.name != LOCK:
                     leftover.unlink()
@@ -265,7 +143,7 @@ class Collection(Searchable):
             read_meta(directory)  # refuses what is not a collection, or one a newer sleuth wrote
         except MetaDamagedError:
             pass  # a damaged collection can still be deleted
-        _clear_trash(directory)
+        clear_trash(directory)
         with WriteLock(directory):
             trash = directory.parent / f".{directory.name}.removing-{os.getpid()}"
             try:
@@ -518,61 +396,3 @@ class Collection(Searchable):
             "settings": self.settings.to_dict(),
             "abstention": self.meta.get("abstention"),
         }
-
-
-def _refuse_foreign(directory: Path) -> None:
-    """Refuse a non-empty directory unless all it holds is what an interrupted create leaves."""
-    if not directory.is_dir():
-        return
-    _clear_trash(directory)
-    names = {p.name for p in directory.iterdir()}
-    strays = {n for n in names - LEFTOVERS if not n.startswith(f".{META}.tmp-")}
-    if strays or (DOCSTORE in names and not _empty_docstore(directory / DOCSTORE)):
-        raise CollectionError(
-            f"{directory} exists and is not empty, and it is not a sleuth collection.",
-            "Choose an empty or new directory for --collection.",
-        )
-
-
-def _empty_docstore(path: Path) -> bool:
-    """True for a docstore file holding no document (or no bytes at all)."""
-    import sqlite3
-
-    from sleuth.store.sqlite import sqlite_uri
-
-    if path.stat().st_size == 0:
-        return True
-    try:
-        db = sqlite3.connect(sqlite_uri(path, "ro"), uri=True)
-        try:
-            return db.execute("SELECT count(*) FROM documents").fetchone()[0] == 0
-        finally:
-            db.close()
-    except sqlite3.Error:
-        return False
-
-
-def _clear_trash(directory: Path) -> None:
-    """Delete what an interrupted ``remove`` of ``directory`` left (a hidden, renamed sibling)."""
-    for trash in directory.parent.glob(f".{directory.name}.removing-*"):
-        shutil.rmtree(trash, ignore_errors=True)
-
-
-def document_spans(doc: Document, settings: Settings) -> list[tuple[int, int]]:
-    """The passages of ``doc`` as character spans; empty when it has neither text nor title."""
-    from sleuth.chunking import chunk_document  # writers only: a search does not import the chunkers
-
-    spans = chunk_document(doc.text, doc.metadata, settings.chunker, settings.chunk_size, settings.chunk_overlap)
-    if not spans and doc.title.strip():
-        spans = [(0, 0)]  # a title-only document: one empty passage, found through its title
-    return spans
-
-
-def check_query(query: str) -> None:
-    if not isinstance(query, str) or not query.strip():
-        raise InputError("The query is empty.", "Type some words to search for.")
-    if len(query) > MAX_QUERY_CHARS:
-        raise InputError(
-            f"The query is {len(query):,} characters long; the limit is {MAX_QUERY_CHARS:,}.",
-            "Shorten it to the words that matter.",
-        )

@@ -1,7 +1,7 @@
 import pytest
 
 from sleuth.errors import ConfigError
-from sleuth.retrieve.fusion import FUSIONS, minmax, rrf, zscore
+from sleuth.ranking.fusion import FUSIONS, minmax, rrf, zscore
 
 A = [("a", 10.0), ("b", 5.0), ("c", 0.0)]
 B = [("c", 0.9), ("a", 0.5)]

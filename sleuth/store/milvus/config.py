@@ -27,6 +27,9 @@ from typing import Any
 from sleuth.errors import ConfigError
 from sleuth.registry import Registry
 
+SCALE_PIP = "pip install 'sleuth[scale]' (in a checkout: make install-scale)"
+"""How to install what the Milvus engine and Ray ingestion need."""
+
 TOKEN_ENV = "SLEUTH_MILVUS_TOKEN"
 """Credentials ("user:password" or an API key) come from the environment, never from the command line."""
 MAX_SHARDS = 16  # Milvus' default proxy.maxShardNum
