@@ -28,7 +28,7 @@ Two methods, both reproducible with a seed (the seed fixes which documents and s
 
 The excerpt is the sentence (or the two sentences); the "answer" is the excerpt itself.
 
-**Generator** (a GGUF model or an endpoint, through ``sleuth.rag.backends.get_generator``;
+**Generator** (a GGUF model or an endpoint, through ``sleuth.rag.generators.get_generator``;
 :func:`generated_question`). A salient sentence is drawn as above and shown with its neighbours;
 the model is asked for one question and a short answer copied from the passage. The excerpt is the
 sentence(s) of the passage holding the answer, so it is as tight as the answer allows.
@@ -575,7 +575,7 @@ def load_generator(spec: str | None) -> Any:
     if spec is None or spec.lower() in ("", "none"):
         return None
     try:
-        from sleuth.rag.backends import get_generator
+        from sleuth.rag.generators import get_generator
     except ImportError as exc:
         raise ConfigError(f"Generators are not available in this installation ({exc}).",
                           "Use the heuristic (omit --generator).") from None
