@@ -4,7 +4,7 @@ Most users have no relevance judgments for their papers. ``sleuth synth`` makes 
 any collection: questions, each with one or more reference *excerpts* given as exact character spans
 of the documents (two spans of one document when a question needs two separate sentences), written
 as BEIR files plus a spans file (:func:`write_eval_set`). The spans feed the token-level chunking
-metrics (:mod:`sleuth.evaluate.chunking`); the qrels feed the document-level ones.
+metrics (:mod:`sleuth.evaluate.chunking_metrics`); the qrels feed the document-level ones.
 
 Two methods, both reproducible with a seed (the seed fixes which documents and sentences are used):
 
