@@ -9,9 +9,8 @@ writes them), the scratch retrievers over chunk texts (dense cosine, Lucene BM25
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from sleuth.errors import ConfigError, EvaluationError, FormatError
+from sleuth.evaluate.beir import json_objects
 from sleuth.evaluate.chunking_metrics import TOKEN, DocSpan, Units, precision_omega, retrieval_scores, summarize
 
 
@@ -63,7 +63,7 @@ def load_eval_set(data_dir: Path | str) -> EvalSet:
             )
     texts: dict[str, str] = {}
     titles: dict[str, str] = {}
-    for lineno, rec in _jsonl(corpus):
+    for lineno, rec in json_objects(corpus, ""):
         doc_id = rec.get("_id")
         if not isinstance(doc_id, (str, int)) or not isinstance(rec.get("text", ""), str):
             raise FormatError(str(corpus), lineno, 'each line needs "_id" and a string "text".')
@@ -71,7 +71,7 @@ def load_eval_set(data_dir: Path | str) -> EvalSet:
         titles[str(doc_id)] = str(rec.get("title", "") or "")
     questions = []
     fix = 'Each line: {"query_id", "question", "references": [{"doc_id", "start_index", "end_index"}]}.'
-    for lineno, rec in _jsonl(spans):
+    for lineno, rec in json_objects(spans, ""):
         try:
             qid, text = str(rec["query_id"]), str(rec["question"])
             refs = []
@@ -93,20 +93,6 @@ def load_eval_set(data_dir: Path | str) -> EvalSet:
     if not questions:
         raise EvaluationError(f"{spans} holds no questions.", "Run `sleuth synth` with more --questions.")
     return EvalSet(texts, questions, titles, str(data_dir))
-
-
-def _jsonl(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8-sig") as lines:
-        for lineno, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise FormatError(str(path), lineno, f"not valid JSON ({exc.msg}).") from None
-            if not isinstance(rec, dict):
-                raise FormatError(str(path), lineno, "not a JSON object.")
-            yield lineno, rec
 
 
 # -- the evaluation -------------------------------------------------------------------------------
