@@ -38,7 +38,7 @@ def eval_answers(data_dir: Path, ood: Path | None, docs: Path | None, limit: int
     cited, answerable answered, unanswerable declined, cited page = evidence page, per question kind,
     and the reader's ablation.
     """
-    from sleuth.rag.backends import get_generator
+    from sleuth.rag.generators import get_generator
 
     def progress(step: str) -> None:
         err.print(Text(f"{step}...", style="dim"))

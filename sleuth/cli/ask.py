@@ -74,7 +74,7 @@ def ask(question: str, generator: str | None, model: str | None, k: int, rewrite
     pointing at no passage are removed, and sentences their passages do not support are flagged.
     When the collection does not hold the answer, sleuth says so instead of guessing.
     """
-    from sleuth.rag.backends import get_generator
+    from sleuth.rag.generators import get_generator
 
     gen = get_generator(generator, model=model)
     with target(collection).open(readonly=True) as col:

@@ -8,14 +8,11 @@
 from __future__ import annotations
 
 import shlex
-import tempfile
-import uuid
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.table import Table
-
 from rich.text import Text
 
 from sleuth.cli.common import (
@@ -30,10 +27,9 @@ from sleuth.cli.common import (
     target,
 )
 from sleuth.cli.progress import add_task, progress_bar
-from sleuth.config import Settings
-from sleuth.errors import InputError
-from sleuth.evaluate.experiment import JUDGES, run_pipelines
-from sleuth.retrieve import PIPELINES, get_pipeline
+from sleuth.evaluate.comparison import mark, significance_text
+from sleuth.evaluate.experiment import JUDGES
+from sleuth.retrieve import PIPELINES
 
 _LABELS = [
     ("ndcg@10", "nDCG@10"), ("recall@100", "Recall@100"), ("mrr@10", "MRR@10"), ("map", "MAP"),
@@ -116,145 +112,64 @@ def retrieval(data_dir: Path, pipelines: tuple[str, ...], split: str, depth: int
       sleuth eval DATA --pipeline bm25 --pipeline hybrid --compare --report out/
       sleuth eval chunking SYNTH_DIR --report out/   (token-level chunking metrics; see its --help)
     """
-    if compare and len(pipelines) < 2:
-        raise InputError("--compare needs at least two pipelines to compare.",
-                         "Pass --pipeline twice or more, e.g. --pipeline bm25 --pipeline hybrid.")
-    detail = compare or report_dir is not None
-    labels = _unique_labels(pipelines)
-    tmp = tempfile.TemporaryDirectory(prefix="sleuth-eval-") if collection is None or detail else None
-    settings = None
-    # Explicit either way for a temporary index: left to run_pipelines, a lexical first pipeline would
-    # create the shared index without vectors, and a dense pipeline after it would fail.
-    fresh = Settings() if any(get_pipeline(p).dense for p in pipelines) else Settings(encoder="none")
-    where, scratch = None, None
+    from sleuth.evaluate.retrieval_run import evaluate_retrieval
+
+    remote = None
     if backend_choice().get("backend", "embedded") != "embedded":
-        name = backend_choice().get("milvus_collection")
-        if name is None:  # a temporary collection, dropped at the end
-            name = f"sleuth_eval_{uuid.uuid4().hex[:12]}"
-            settings = fresh
-        where = target(collection, milvus_collection=name)
-        scratch = where if settings is not None else None
-        on_interrupt("The temporary Milvus collection is dropped; nothing was kept." if scratch is not None else
-                     f"The Milvus collection {name} keeps what was indexed; the same command reuses it.")
-    elif collection is None:  # one index for all pipelines of this run, embedded only if one needs it
-        assert tmp is not None
-        collection = Path(tmp.name) / "collection"
-        settings = fresh
-        on_interrupt("The temporary index was removed; nothing was kept. Run the same command again.")
-    else:
-        on_interrupt(f"The index in {collection} keeps what was built; the same command reuses it.")
-    runs: dict[str, Path] = {}
-    files: list[Path | None] = []
-    for label in labels:
-        rf = run_file
-        if run_file is not None and len(pipelines) > 1:
-            rf = run_file.with_name(f"{run_file.stem}.{label}{run_file.suffix}")
-        if rf is None and detail:
-            assert tmp is not None
-            rf = Path(tmp.name) / f"{label}.trec"
-        if rf is not None:
-            runs[label] = rf
-        files.append(rf)
-    try:
-        with progress_bar(disable=as_json or no_progress) as bar:
-            tasks: dict[str, int] = {}
+        def remote(where: Path | None, name: str) -> Any:
+            return target(where, milvus_collection=name)
+    with progress_bar(disable=as_json or no_progress) as bar:
+        tasks: dict[str, int] = {}
 
-            def progress(what: str, done: int, total: int) -> None:
-                if what not in tasks:
-                    unit = "documents" if what.startswith("building") else "queries"
-                    tasks[what] = add_task(bar, what, total=total or None, unit=unit)
-                bar.update(tasks[what], completed=done, total=total or None)
+        def progress(what: str, done: int, total: int) -> None:
+            if what not in tasks:
+                unit = "documents" if what.startswith("building") else "queries"
+                tasks[what] = add_task(bar, what, total=total or None, unit=unit)
+            bar.update(tasks[what], completed=done, total=total or None)
 
-            run = run_pipelines(data_dir, list(pipelines), split=split, depth=depth, collection_dir=collection,
-                                settings=settings, run_files=files, target=where, judge=judge, on_progress=progress)
-        results = run["results"]
-        cmp = None
-        if detail:
-            cmp = _retrieval_detail(run["qrels"], depth, results, labels, runs, compare, test, alpha, report_dir)
-    finally:
-        if tmp is not None:
-            tmp.cleanup()
-        if scratch is not None and scratch.exists():
-            scratch.remove()
-    extra = {"build": run["build"], "judged": run["judged"], "random_ndcg@10": run["random_ndcg@10"],
-             "warnings": run["warnings"]}
+        ev = evaluate_retrieval(data_dir, pipelines, split=split, depth=depth, collection=collection,
+                                run_file=run_file, judge=judge, details=report_dir is not None,
+                                compare_systems=compare, test=test, alpha=alpha, remote=remote,
+                                remote_name=backend_choice().get("milvus_collection"), on_progress=progress,
+                                on_interrupt=on_interrupt)
+    if report_dir is not None:
+        from sleuth.evaluate.report import retrieval_report, write_report
+
+        assert ev.per_query is not None and ev.curves is not None
+        write_report(retrieval_report(ev.labelled_results(), ev.per_query, ev.curves, ev.comparison,
+                                      _command_line()), report_dir)
+    results, cmp = ev.results, ev.comparison
     if as_json:
         if cmp is not None:
-            print_json({"results": results, "comparison": cmp, **extra})
+            print_json({"results": results, "comparison": cmp, **ev.extra()})
         else:
-            print_json({**results[0], **extra} if len(results) == 1 else {"results": results, **extra})
+            print_json({**results[0], **ev.extra()} if len(results) == 1 else {"results": results, **ev.extra()})
         return
-    for w in run["warnings"]:
+    for w in ev.warnings:
         err.print(Text.assemble(("warning: ", "yellow"), w))
-    r0, b = results[0], run["build"]
+    r0, b = results[0], ev.build
     out.print(f"{data_dir} ({r0['split']}: {r0['queries']} queries, {r0['documents']:,} documents)")
     rate = f", {b['docs_per_s']:,} documents/s" if b["docs_per_s"] else ""
     out.print(f"index: {b['documents']:,} documents in {b['chunks']:,} passages, built in {b['build_s']} s{rate}; "
               + (f"shared by the {len(results)} pipelines" if len(results) > 1 else "then the queries"))
-    if run["judged"] == "passage":
+    if ev.judged == "passage":
         out.print("judged by passage: a hit counts only when the passage it shows holds the question's "
                   "reference excerpt (--judge document scores documents)")
     table = Table()
     table.add_column("measure")
-    for label in labels:
+    for label in ev.labels:
         table.add_column(label, justify="right")
     for key, text in _LABELS:
         cells = []
-        for r, label in zip(results, labels):
+        for r, label in zip(results, ev.labels):
             cell = f"{r[key]:,}" if isinstance(r[key], int) else str(r[key])
-            cells.append(cell + _marker(cmp, label, key))
+            cells.append(cell + mark(cmp, label, key))
         table.add_row(text, *cells)
     out.print(table)
     if cmp is not None:
-        from sleuth.evaluate.report import _significance_text
-
-        out.print(_significance_text(cmp))
+        out.print(significance_text(cmp))
     if report_dir is not None:
         err.print(f"Report written to {report_dir / 'report.html'} (and report.md, report.json).")
-
-
-def _unique_labels(names: tuple[str, ...]) -> list[str]:
-    seen: dict[str, int] = {}
-    out = []
-    for n in names:
-        seen[n] = seen.get(n, 0) + 1
-        out.append(n if seen[n] == 1 else f"{n}-{seen[n]}")
-    return out
-
-
-def _marker(cmp: dict[str, Any] | None, label: str, metric: str) -> str:
-    from sleuth.evaluate.report import _mark
-
-    return _mark(cmp, label, metric)
-
-
-def _retrieval_detail(qrels: dict[str, dict[str, int]], depth: int, results: list[dict[str, Any]], labels: list[str],
-                      runs: dict[str, Path], compare: bool, test: str, alpha: float,
-                      report_dir: Path | None) -> dict[str, Any] | None:
-    from sleuth.evaluate.metrics import per_query_all
-    from sleuth.evaluate.report import CURVE_KS, QUALITY, retrieval_report, write_report
-    from sleuth.evaluate.report import compare as compare_systems
-    from sleuth.evaluate.runfile import read_trec_run
-
-    ks = [k for k in CURVE_KS if k <= depth]
-    curve_metrics = [f"precision@{k}" for k in ks] + [f"recall@{k}" for k in ks]
-    per_query: dict[str, dict[str, dict[str, float]]] = {}
-    curves: dict[str, dict[str, dict[str, float]]] = {}
-    for label in labels:
-        run = read_trec_run(runs[label])
-        scores = per_query_all(qrels, run, [*QUALITY, *curve_metrics])
-        per_query[label] = {m: scores[m] for m in QUALITY}
-        curves[label] = {str(k): {"precision": _mean(scores[f"precision@{k}"]), "recall": _mean(scores[f"recall@{k}"])}
-                         for k in ks}
-    cmp = compare_systems(per_query, QUALITY, method=test, alpha=alpha) if compare else None
-    if report_dir is not None:
-        labelled = [{**r, "label": label} for r, label in zip(results, labels)]
-        write_report(retrieval_report(labelled, per_query, curves, cmp, _command_line()), report_dir)
-    return cmp
-
-
-def _mean(values: dict[str, float]) -> float:
-    return sum(values.values()) / len(values) if values else 0.0
 
 
 # -- chunking -------------------------------------------------------------------------------------
@@ -327,8 +242,8 @@ def chunking(data_dir: Path, chunkers: tuple[str, ...], sizes: tuple[int, ...], 
         result = evaluate_chunkers(data, configs, retriever=retriever, k=k, unit=unit, on_progress=progress)
     cmp = None
     if compare:
-        from sleuth.evaluate.report import chunk_per_query
-        from sleuth.evaluate.report import compare as compare_systems
+        from sleuth.evaluate.comparison import chunk_per_query
+        from sleuth.evaluate.comparison import compare as compare_systems
 
         cmp = compare_systems(chunk_per_query(result), ("recall", "precision", "iou", "omega"), method=test,
                               alpha=alpha)
@@ -343,7 +258,7 @@ def chunking(data_dir: Path, chunkers: tuple[str, ...], sizes: tuple[int, ...], 
             slim["comparison"] = cmp
         print_json(slim)
         return
-    from sleuth.evaluate.report import _mark, chunking_table
+    from sleuth.evaluate.report import chunking_table
 
     table = Table(title=f"{data_dir}: top {k} chunks ({retriever}), {result['questions']} questions",
                   title_justify="left")
@@ -352,12 +267,10 @@ def chunking(data_dir: Path, chunkers: tuple[str, ...], sizes: tuple[int, ...], 
     for r in result["results"]:
         s = r["stats"]
         table.add_row(r["label"], f"{r['chunks']:,}", f"{r['mean_chunk_words']:.0f}",
-                      *(f"{s[f'{m}_mean']:.3f}" + _mark(cmp, r["label"], m) for m in ("recall", "precision", "iou", "omega")))
+                      *(f"{s[f'{m}_mean']:.3f}" + mark(cmp, r["label"], m) for m in ("recall", "precision", "iou", "omega")))
     out.print(table)
     out.print(chunking_table(result, cmp).note + " Std, plots: --report DIR.")
     if cmp is not None:
-        from sleuth.evaluate.report import _significance_text
-
-        out.print(_significance_text(cmp))
+        out.print(significance_text(cmp))
     if report_dir is not None:
         err.print(f"Report written to {report_dir / 'report.html'} (and report.md, report.json).")

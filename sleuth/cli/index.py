@@ -158,8 +158,8 @@ def _malformed(s: IngestSummary) -> bool:
 
 def _calibrate(col: Any, bar: Any) -> None:
     """Choose the collection's abstention threshold when it has none or has grown or shrunk by half
-    (:mod:`sleuth.rag.calibrate`); the embedded store only, once every passage is embedded."""
-    from sleuth.rag.calibrate import ensure_calibrated, needs_calibration
+    (:mod:`sleuth.evaluate.calibrate`); the embedded store only, once every passage is embedded."""
+    from sleuth.evaluate.calibrate import ensure_calibrated, needs_calibration
 
     if not hasattr(col, "unembedded") or col.unembedded() or not needs_calibration(col):
         return

@@ -38,7 +38,7 @@ def serve(host: str, port: int, token: str | None, generator: str | None, model:
     """
     import socket
 
-    from sleuth.rag.backends import get_generator
+    from sleuth.rag.generators import get_generator
     from sleuth.server import create_app
     from sleuth.server.protocol import server as uvicorn_server
 

@@ -26,7 +26,7 @@ from typing import Any
 
 from sleuth.evaluate.beir import load_qrels, load_queries
 from sleuth.ingest import read_paths
-from sleuth.rag.calibrate import ensure_calibrated
+from sleuth.evaluate.calibrate import ensure_calibrated
 from sleuth.rag.pipeline import FILTER_FLOOR, Asker, AskOptions
 from sleuth.store.embedded.collection import Collection
 from sleuth.types import Answer

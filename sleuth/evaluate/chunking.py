@@ -1,55 +1,16 @@
-"""Chunking evaluation at token resolution: recall, precision, IoU and Precision-Omega of retrieved text.
+"""Chunking evaluation, the runner: read an evaluation set, chunk the corpus with each configuration,
+retrieve the top chunks of every question, and score them at token resolution.
 
-The method is that of Chroma's chunking study (Smith & Troynikov, "Evaluating Chunking Strategies for
-Retrieval", Chroma technical report, July 2024; code: github.com/brandonstarxel/chunking_evaluation,
-``BaseEvaluation``), also used by "Enhancing Domain-Specific RAG: Synthetic Data Generation and
-Evaluation using Reasoning Models" (2025). Each question comes with reference *excerpts*: exact
-character spans of the documents that hold what the question needs (possibly several, possibly
-discontinuous, possibly in several documents). A chunker cuts the corpus into chunks, a retriever
-returns the top-k chunks for the question, and the retrieved text is compared with the excerpts
-token by token.
-
-Notation, for one question (all sets are sets of (document, token) pairs):
-
-- ``E`` = the tokens of the excerpts (their union);
-- ``R_1 .. R_k`` = the tokens of the retrieved chunks, ``U = R_1 ∪ .. ∪ R_k``;
-- ``|R| = |R_1| + .. + |R_k|`` counts a token again for every retrieved chunk that holds it, so
-  overlapping chunks pay for their redundancy (as in Chroma's code);
-- ``H`` = the union of *all* chunks of the chunking (retrieved or not) that share a token with ``E``.
-
-Metrics::
-
-    recall          = |E ∩ U| / |E|
-    precision       = |E ∩ U| / |R|
-    IoU             = |E ∩ U| / (|R| + |E \\ U|)           (= |E ∩ U| / |E ∪ U| when chunks do not overlap)
-    Precision-Omega = |E ∩ H| / |H ∪ E|                    (precision with every excerpt-bearing chunk
-                                                             retrieved: the best this chunking allows)
-
-A metric whose denominator is 0 is 0 (Chroma's convention). Means and standard deviations over the
-questions are reported under Chroma's keys: ``iou_mean``, ``iou_std``, ``recall_mean``, ``recall_std``,
-``precision_mean``, ``precision_std``, ``omega_mean``, ``omega_std`` (population std, ``np.std``).
-
-Tokens. Chroma counts characters in its code (and cl100k tokens in its report); sleuth counts
-**whitespace-separated words** by default (``unit="word"``), the same unit as every chunk size in
-sleuth, independent of any model's tokenizer and needing no download. A character span covers a word
-when it shares at least one character with it. ``unit="char"`` counts characters instead and then
-reproduces Chroma's code, with two differences that only matter in corner cases: excerpts of one
-question that overlap each other are counted once (Chroma sums their lengths), and a chunk that merely
-*touches* an excerpt (zero-length intersection) does not count as containing it (Chroma's
-``intersect_two_ranges`` returns an empty range, not None, for touching ranges).
-
-The metric functions are pure: they take spans already converted to units by :class:`Units`.
-:func:`evaluate_chunkers` below runs the whole evaluation (chunk, embed or index, retrieve, score).
+The metrics (recall, precision, IoU, Precision-Omega; Chroma's method, Smith & Troynikov, "Evaluating
+Chunking Strategies for Retrieval", 2024) are pure functions in :mod:`sleuth.evaluate.chunking_metrics`,
+with their formulas. This module owns the I/O (``corpus.jsonl`` + ``spans.jsonl``, as ``sleuth synth``
+writes them), the scratch retrievers over chunk texts (dense cosine, Lucene BM25) and the loop.
 """
 
 from __future__ import annotations
 
-import bisect
-import json
-import math
-import re
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -57,157 +18,8 @@ from typing import Any
 import numpy as np
 
 from sleuth.errors import ConfigError, EvaluationError, FormatError
-
-Range = tuple[int, int]
-"""Half-open ``[start, end)``, in units (words or characters)."""
-DocSpan = tuple[str, int, int]
-"""``(doc_id, start, end)``: a range inside one document."""
-
-CHROMA_KEYS = ("iou_mean", "iou_std", "recall_mean", "recall_std", "precision_mean", "precision_std",
-               "omega_mean", "omega_std")
-METRIC_NAMES = ("recall", "precision", "iou", "omega")
-UNITS = ("word", "char")
-
-# -- interval arithmetic --------------------------------------------------------------------------
-
-
-def union(ranges: Iterable[Range]) -> list[Range]:
-    """Sorted, disjoint ranges covering exactly the units of ``ranges`` (empty ranges dropped)."""
-    out: list[list[int]] = []
-    for a, b in sorted(r for r in ranges if r[1] > r[0]):
-        if out and a <= out[-1][1]:
-            out[-1][1] = max(out[-1][1], b)
-        else:
-            out.append([a, b])
-    return [(a, b) for a, b in out]
-
-
-def measure(ranges: Iterable[Range]) -> int:
-    """Number of distinct units covered by ``ranges``."""
-    return sum(b - a for a, b in union(ranges))
-
-
-def intersect(x: Sequence[Range], y: Sequence[Range]) -> list[Range]:
-    """Intersection of two unions of ranges (each given disjoint and sorted, as :func:`union` returns)."""
-    out, i, j = [], 0, 0
-    while i < len(x) and j < len(y):
-        a, b = max(x[i][0], y[j][0]), min(x[i][1], y[j][1])
-        if a < b:
-            out.append((a, b))
-        if x[i][1] < y[j][1]:
-            i += 1
-        else:
-            j += 1
-    return out
-
-
-def _by_doc(spans: Iterable[DocSpan]) -> dict[str, list[Range]]:
-    out: dict[str, list[Range]] = {}
-    for doc, a, b in spans:
-        out.setdefault(doc, []).append((a, b))
-    return out
-
-
-def _overlaps(ranges: Sequence[Range], a: int, b: int) -> bool:
-    """Whether [a, b) shares a unit with the disjoint sorted ``ranges``."""
-    if b <= a:
-        return False
-    i = bisect.bisect_right(ranges, (a, math.inf))  # ranges[:i] start at or before a
-    if i and ranges[i - 1][1] > a:
-        return True
-    return i < len(ranges) and ranges[i][0] < b
-
-
-# -- the metrics ----------------------------------------------------------------------------------
-
-
-def retrieval_scores(excerpts: Sequence[DocSpan], retrieved: Sequence[DocSpan]) -> dict[str, float]:
-    """``{"recall", "precision", "iou"}`` of the retrieved chunks against the excerpts (module formulas).
-
-    ``excerpts`` and ``retrieved`` are (doc_id, start, end) in units; the order of ``retrieved`` does
-    not matter, but each retrieved chunk counts once per occurrence in ``|R|``.
-    """
-    e = {d: union(r) for d, r in _by_doc(excerpts).items()}
-    u = {d: union(r) for d, r in _by_doc(retrieved).items()}
-    size_e = sum(b - a for r in e.values() for a, b in r)
-    size_r = sum(max(0, b - a) for _, a, b in retrieved)
-    hit = sum(b - a for d, r in e.items() for a, b in intersect(r, u.get(d, [])))
-    missed = size_e - hit
-    return {
-        "recall": hit / size_e if size_e else 0.0,
-        "precision": hit / size_r if size_r else 0.0,
-        "iou": hit / (size_r + missed) if size_r + missed else 0.0,
-    }
-
-
-def precision_omega(excerpts: Sequence[DocSpan], chunks: Iterable[DocSpan]) -> tuple[float, int]:
-    """``(Precision-Omega, number of chunks sharing a unit with the excerpts)``; see the module formulas.
-
-    ``chunks`` are all chunks of the chunking (only those of the excerpts' documents matter).
-    The count is Chroma's ``highlighted_chunks_counts``: the fewest chunks a perfect retriever needs.
-    """
-    e = {d: union(r) for d, r in _by_doc(excerpts).items()}
-    h: dict[str, list[Range]] = {}
-    count = 0
-    for doc, a, b in chunks:
-        r = e.get(doc)
-        if r and _overlaps(r, a, b):
-            h.setdefault(doc, []).append((a, b))
-            count += 1
-    num = den = 0
-    for d, r in e.items():
-        hd = union(h.get(d, []))
-        num += sum(b - a for a, b in intersect(r, hd))
-        den += measure(hd + r)
-    return (num / den if den else 0.0), count
-
-
-def summarize(per_query: Sequence[Mapping[str, float]]) -> dict[str, float]:
-    """Chroma's summary keys (``iou_mean`` ... ``omega_std``) from per-question metric dicts."""
-    out: dict[str, float] = {}
-    for name in ("iou", "recall", "precision", "omega"):
-        values = np.array([q[name] for q in per_query], dtype=float)
-        out[f"{name}_mean"] = float(values.mean()) if len(values) else 0.0
-        out[f"{name}_std"] = float(values.std()) if len(values) else 0.0
-    return {k: out[k] for k in CHROMA_KEYS}
-
-
-# -- units ----------------------------------------------------------------------------------------
-
-_TOKEN = re.compile(r"\S+")
-
-
-class Units:
-    """Converts character spans of documents into unit ranges (words by default, see module doc).
-
-    With ``unit="word"``, word i of a document is its i-th maximal run of non-whitespace characters,
-    and a character span ``[s, e)`` becomes the range of the words it shares a character with.
-    """
-
-    def __init__(self, texts: Mapping[str, str], unit: str = "word") -> None:
-        if unit not in UNITS:
-            raise ConfigError(f"Unknown token unit {unit!r}.", f"Use one of: {', '.join(UNITS)}.")
-        self.texts = texts
-        self.unit = unit
-        self._bounds: dict[str, tuple[list[int], list[int]]] = {}
-
-    def _words(self, doc_id: str) -> tuple[list[int], list[int]]:
-        if doc_id not in self._bounds:
-            ms = list(_TOKEN.finditer(self.texts[doc_id]))
-            self._bounds[doc_id] = ([m.start() for m in ms], [m.end() for m in ms])
-        return self._bounds[doc_id]
-
-    def span(self, doc_id: str, start: int, end: int) -> DocSpan:
-        if self.unit == "char":
-            return doc_id, start, max(start, end)
-        starts, ends = self._words(doc_id)
-        first = bisect.bisect_right(ends, start)  # first word ending after `start`
-        last = bisect.bisect_left(starts, end)  # words starting before `end`
-        return doc_id, first, max(first, last)
-
-    def count(self, doc_id: str, start: int, end: int) -> int:
-        _, a, b = self.span(doc_id, start, end)
-        return b - a
+from sleuth.evaluate.beir import json_objects
+from sleuth.evaluate.chunking_metrics import TOKEN, DocSpan, Units, precision_omega, retrieval_scores, summarize
 
 
 # -- evaluation data ------------------------------------------------------------------------------
@@ -251,7 +63,7 @@ def load_eval_set(data_dir: Path | str) -> EvalSet:
             )
     texts: dict[str, str] = {}
     titles: dict[str, str] = {}
-    for lineno, rec in _jsonl(corpus):
+    for lineno, rec in json_objects(corpus, ""):
         doc_id = rec.get("_id")
         if not isinstance(doc_id, (str, int)) or not isinstance(rec.get("text", ""), str):
             raise FormatError(str(corpus), lineno, 'each line needs "_id" and a string "text".')
@@ -259,7 +71,7 @@ def load_eval_set(data_dir: Path | str) -> EvalSet:
         titles[str(doc_id)] = str(rec.get("title", "") or "")
     questions = []
     fix = 'Each line: {"query_id", "question", "references": [{"doc_id", "start_index", "end_index"}]}.'
-    for lineno, rec in _jsonl(spans):
+    for lineno, rec in json_objects(spans, ""):
         try:
             qid, text = str(rec["query_id"]), str(rec["question"])
             refs = []
@@ -281,20 +93,6 @@ def load_eval_set(data_dir: Path | str) -> EvalSet:
     if not questions:
         raise EvaluationError(f"{spans} holds no questions.", "Run `sleuth synth` with more --questions.")
     return EvalSet(texts, questions, titles, str(data_dir))
-
-
-def _jsonl(path: Path) -> Iterable[tuple[int, dict[str, Any]]]:
-    with path.open(encoding="utf-8-sig") as lines:
-        for lineno, line in enumerate(lines, start=1):
-            if not line.strip():
-                continue
-            try:
-                rec = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise FormatError(str(path), lineno, f"not valid JSON ({exc.msg}).") from None
-            if not isinstance(rec, dict):
-                raise FormatError(str(path), lineno, "not a JSON object.")
-            yield lineno, rec
 
 
 # -- the evaluation -------------------------------------------------------------------------------
@@ -327,23 +125,25 @@ RETRIEVERS = ("dense", "bm25")
 DEFAULT_KS = (1, 2, 3, 5, 10)
 
 
-def _bm25_scorer(texts: list[str]) -> Callable[[str], np.ndarray]:
-    """BM25 (Lucene's, k1=1.5, b=0.75: sleuth's defaults) over chunk texts alone, with sleuth's analyzer."""
+def bm25_scorer(texts: list[str]) -> Callable[[str], np.ndarray]:
+    """BM25 (Lucene's, k1=1.5, b=0.75: sleuth's defaults) over chunk texts alone, with sleuth's analyzer.
+
+    The weights come from the index's own :func:`sleuth.index.bm25.bm25f_matrix` over the terms of
+    :class:`sleuth.index.tokens.BatchAnalyzer`. Not a lexical index: a question here must score *every*
+    chunk (a chunk without its terms scores 0 and can still fill the top k, as in Chroma's study), where
+    the index returns only matching passages, and this scratch matrix needs no segments on disk.
+    """
     import scipy.sparse as sp
 
     from sleuth.index.bm25 import bm25f_matrix
+    from sleuth.index.tokens import BatchAnalyzer
     from sleuth.text import Analyzer
 
     analyzer = Analyzer()
-    vocab: dict[str, int] = {}
-    rows, cols = [], []
-    lengths = np.zeros(len(texts))
-    for i, t in enumerate(texts):
-        terms = analyzer.terms(t)
-        lengths[i] = len(terms)
-        for term in terms:
-            rows.append(i)
-            cols.append(vocab.setdefault(term, len(vocab)))
+    batch = BatchAnalyzer(analyzer)
+    rows, cols = batch.analyze(texts)
+    vocab = batch.vocab.ids
+    lengths = np.bincount(rows, minlength=len(texts)).astype(float)
     shape = (len(texts), max(1, len(vocab)))
     tf = sp.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=shape)
     tf.sum_duplicates()
@@ -380,19 +180,6 @@ class _DenseCache:
         return np.stack([self.vectors[t] for t in texts])
 
 
-def top_k(scores: np.ndarray, k: int) -> np.ndarray:
-    """Indices of the k best scores, best first; ties broken by lower index (deterministic)."""
-    k = min(k, len(scores))
-    if k <= 0:
-        return np.zeros(0, dtype=np.int64)
-    part = np.argpartition(-scores, k - 1)[:k] if k < len(scores) else np.arange(len(scores))
-    # sort the candidates by (-score, index); include every index tied with the k-th score
-    kth = scores[part].min()
-    cand = np.flatnonzero(scores >= kth)
-    order = np.lexsort((cand, -scores[cand]))
-    return cand[order][:k]
-
-
 def evaluate_chunkers(
     data: EvalSet,
     configs: Sequence[ChunkConfig],
@@ -415,6 +202,7 @@ def evaluate_chunkers(
     """
     from sleuth.chunking import CHUNKERS
     from sleuth.chunking.splitters import check_sizes
+    from sleuth.index.topk import best_rows
 
     if retriever not in RETRIEVERS:
         raise ConfigError(f"Unknown retriever {retriever!r}.", f"Use one of: {', '.join(RETRIEVERS)}.")
@@ -466,6 +254,7 @@ def evaluate_chunkers(
 
     results = []
     for cfg, (spans, chunk_s) in zip(configs, cut):
+        order = np.arange(len(spans))
         t0 = time.perf_counter() - chunk_s
         texts = [data.texts[d][a:b] for d, a, b in spans]
         chunk_units = [units.span(*s) for s in spans]
@@ -477,13 +266,14 @@ def evaluate_chunkers(
             score_all = dense.encode(texts, lambda n, label=cfg.label: advance(n, label)) @ qvecs.T  # chunks x questions
             scores = [score_all[:, i] for i in range(len(questions))]
         else:
-            bm25 = _bm25_scorer(texts)
+            bm25 = bm25_scorer(texts)
             scores = [bm25(q.text) for q in questions]
         advance(len(texts) - (done - before), cfg.label)  # passages already embedded for another configuration
         per_k: dict[int, list[dict[str, float]]] = {x: [] for x in ks}
         omegas, counts = [], []
         for i in range(len(questions)):
-            best = top_k(scores[i], max(ks))
+            # best first, ties by chunk order; zero scores still fill the top k (Chroma retrieves k)
+            best = best_rows(-scores[i], max(ks), order, positive_only=False)
             om, cnt = precision_omega(refs_units[i], (c for d in {r[0] for r in refs_units[i]}
                                                       for c in by_doc.get(d, [])))
             omegas.append(om)
@@ -491,7 +281,7 @@ def evaluate_chunkers(
             for x in ks:
                 s = retrieval_scores(refs_units[i], [chunk_units[j] for j in best[:x]])
                 per_k[x].append({**s, "omega": om})
-        words = [units.count(*s) if unit == "word" else len(_TOKEN.findall(t)) for s, t in zip(spans, texts)]
+        words = [units.count(*s) if unit == "word" else len(TOKEN.findall(t)) for s, t in zip(spans, texts)]
         main = per_k[k]
         results.append({
             "label": cfg.label, "chunker": cfg.chunker, "size": cfg.size, "overlap": cfg.overlap,

@@ -201,7 +201,7 @@ def evaluate_qa(
     from dataclasses import replace
 
     from sleuth.ingest import read_paths
-    from sleuth.rag.calibrate import ensure_calibrated
+    from sleuth.evaluate.calibrate import ensure_calibrated
     from sleuth.rag.pipeline import Asker, AskOptions
     from sleuth.store.embedded.collection import Collection
 

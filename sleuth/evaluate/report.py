@@ -1,4 +1,4 @@
-"""Evaluation reports: Markdown, a self-contained HTML page and JSON, with matplotlib plots.
+"""Evaluation reports: Markdown, a self-contained HTML page and JSON.
 
 ``write_report(report, DIR)`` writes::
 
@@ -12,20 +12,14 @@ metric vs chunk size, recall-precision curves over k, per-question distributions
 :func:`retrieval_report` (``sleuth eval``: quality and speed per pipeline, recall-precision curves
 over the cutoff, per-query distributions, and with ``--compare`` the paired significance tests).
 
-Significance (:func:`compare`): every system is compared with the first (the baseline) on the same
-queries, metric by metric, with :func:`sleuth.evaluate.significance.paired_test` (two-sided;
-the randomization test by default, as Smucker, Allan & Carterette, CIKM 2007, recommend). A difference
-is marked significant when p < alpha (0.05). No correction for multiple comparisons is applied; the
-report says so, with the number of tests made.
-
-matplotlib (Agg backend, no display needed) is imported only when a report is drawn.
+The plots are drawn by :mod:`sleuth.evaluate.plots`; the significance comparison and its marks come
+from :mod:`sleuth.evaluate.comparison`.
 """
 
 from __future__ import annotations
 
 import base64
 import html
-import io
 import json
 import math
 from collections.abc import Mapping, Sequence
@@ -33,12 +27,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sleuth.errors import ConfigError, EvaluationError, InputError
-
-ALPHA = 0.05
-DEFAULT_TEST = "randomization"
-MARK = "▲"
-MARK_DOWN = "▼"
+from sleuth.errors import InputError
+from sleuth.evaluate.comparison import MARK, MARK_DOWN, format_p, mark, significance_text
+from sleuth.evaluate.plots import (
+    CHUNK_METRICS,
+    plot_chunk_distributions,
+    plot_metric_vs_size,
+    plot_recall_precision,
+    plot_retrieval_bars,
+    plot_retrieval_curves,
+    plot_retrieval_distributions,
+)
 
 
 # -- the document model ---------------------------------------------------------------------------
@@ -163,202 +162,19 @@ def write_report(report: Report, out_dir: Path | str) -> dict[str, Path]:
     return paths
 
 
-# -- significance ---------------------------------------------------------------------------------
+# -- tables -------------------------------------------------------------------------------------
 
 
-def compare(
-    per_query: Mapping[str, Mapping[str, Mapping[str, float]]],
-    metrics: Sequence[str],
-    *,
-    baseline: str | None = None,
-    method: str = DEFAULT_TEST,
-    alpha: float = ALPHA,
-    seed: int = 0,
-) -> dict[str, Any]:
-    """Paired tests of every system against the baseline, per metric, over the queries both scored.
-
-    ``per_query`` is ``{system: {metric: {query id: value}}}`` (systems in order, the first is the
-    baseline unless named). Returns ``{"baseline", "test", "alpha", "correction": "none", "tests",
-    "rows": [{"system", "metric", "baseline_mean", "mean", "delta", "statistic", "p_value",
-    "significant"}]}``.
-    """
-    from sleuth.evaluate.significance import METHODS, paired_test
-
-    if method not in METHODS:
-        raise ConfigError(f"Unknown significance test {method!r}.", f"Valid tests: {', '.join(METHODS)}.")
-    if not 0 < alpha < 1:
-        raise ConfigError(f"alpha must be between 0 and 1, got {alpha}.", "Pass e.g. --alpha 0.05.")
-    systems = list(per_query)
-    if len(systems) < 2:
-        raise InputError("A comparison needs at least two systems.", "Pass --pipeline twice or more (or several chunkers).")
-    base = baseline or systems[0]
-    if base not in per_query:
-        raise InputError(f"Unknown baseline {base!r}.", f"Choose one of: {', '.join(systems)}.")
-    rows = []
-    for system in systems:
-        if system == base:
-            continue
-        for m in metrics:
-            a, b = per_query[system][m], per_query[base][m]
-            common = sorted(a.keys() & b.keys())
-            if len(common) < 2:
-                raise EvaluationError(f"{system} and {base} share fewer than 2 scored queries on {m}.",
-                                      "Compare systems over the same queries.")
-            stat, p = paired_test({q: a[q] for q in common}, {q: b[q] for q in common}, method, seed=seed)
-            mean_a = math.fsum(a[q] for q in common) / len(common)
-            mean_b = math.fsum(b[q] for q in common) / len(common)
-            rows.append({"system": system, "metric": m, "baseline_mean": mean_b, "mean": mean_a,
-                         "delta": mean_a - mean_b, "statistic": stat, "p_value": p,
-                         "significant": bool(p < alpha), "queries": len(common)})
-    return {"baseline": base, "test": method, "alpha": alpha, "correction": "none", "tests": len(rows), "rows": rows}
-
-
-def _significance_text(cmp: Mapping[str, Any]) -> str:
-    names = {"ttest": "paired t-test", "wilcoxon": "Wilcoxon signed-rank test",
-             "randomization": "paired randomization (sign-flip) test, 10,000 resamples"}
-    return (f"Significance: each system is compared with the baseline {cmp['baseline']!r} on the same queries "
-            f"with a two-sided {names.get(cmp['test'], cmp['test'])}; {MARK} / {MARK_DOWN} mark a significant gain / "
-            f"loss (p < {cmp['alpha']}). {cmp['tests']} tests, no correction for multiple comparisons.")
-
-
-def _mark(cmp: Mapping[str, Any] | None, system: str, metric: str) -> str:
-    if not cmp:
-        return ""
-    for r in cmp["rows"]:
-        if r["system"] == system and r["metric"] == metric and r["significant"]:
-            return " " + (MARK if r["delta"] > 0 else MARK_DOWN)
-    return ""
-
-
-def _comparison_table(cmp: Mapping[str, Any]) -> Table:
+def comparison_table(cmp: Mapping[str, Any]) -> Table:
+    """One row per paired test of :func:`sleuth.evaluate.comparison.compare`'s result."""
     rows = [[r["system"], r["metric"], f"{r['baseline_mean']:.4f}", f"{r['mean']:.4f}", f"{r['delta']:+.4f}",
-             _fmt_p(r["p_value"]), "yes" if r["significant"] else "no"] for r in cmp["rows"]]
+             format_p(r["p_value"]), "yes" if r["significant"] else "no"] for r in cmp["rows"]]
     return Table(f"Paired tests against {cmp['baseline']}",
                  ["system", "metric", "baseline", "system mean", "Δ", "p", f"p < {cmp['alpha']}"],
-                 rows, _significance_text(cmp))
-
-
-def _fmt_p(p: float) -> str:
-    return "<0.0001" if p < 1e-4 else f"{p:.4f}"
-
-
-# -- plotting -------------------------------------------------------------------------------------
-
-
-def _plt() -> Any:
-    try:
-        import matplotlib
-    except ImportError:
-        raise ConfigError("Reports draw their plots with matplotlib, which is not installed.",
-                          "Run: pip install matplotlib") from None
-    matplotlib.use("Agg", force=True)
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def _png(fig: Any) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight", metadata={"Software": None})
-    _plt().close(fig)
-    return buf.getvalue()
-
-
-def _boxplot(ax: Any, data: list[list[float]], labels: list[str]) -> None:
-    try:
-        ax.boxplot(data, tick_labels=labels, showmeans=True)
-    except TypeError:  # matplotlib < 3.9
-        ax.boxplot(data, labels=labels, showmeans=True)
+                 rows, significance_text(cmp))
 
 
 # -- chunking -------------------------------------------------------------------------------------
-
-_CHUNK_METRICS = (("recall", "Recall"), ("precision", "Precision"), ("iou", "IoU"), ("omega", "Precision-Ω"))
-
-
-_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
-_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
-_DASHES = ("-", "--", "-.", ":")
-
-
-def _family(r: Mapping[str, Any]) -> str:
-    ratio = r["overlap"] / r["size"] if r["size"] else 0
-    return r["chunker"] + (f" (overlap {ratio:.0%})" if r["overlap"] else "")
-
-
-def plot_metric_vs_size(result: Mapping[str, Any]) -> bytes:
-    """Four panels (recall, precision, IoU, Precision-Ω) against chunk size, one line per chunker."""
-    plt = _plt()
-    fig, axes = plt.subplots(1, 4, figsize=(15, 3.8))
-    families: dict[str, list[Mapping[str, Any]]] = {}
-    for r in result["results"]:
-        families.setdefault(_family(r), []).append(r)
-    for ax, (key, label) in zip(axes, _CHUNK_METRICS):
-        for i, (fam, rs) in enumerate(families.items()):
-            rs = sorted(rs, key=lambda r: r["size"])
-            # distinct markers and dashes, so that configurations with equal scores stay visible
-            ax.plot([r["size"] for r in rs], [r["stats"][f"{key}_mean"] for r in rs], label=fam,
-                    marker=_MARKERS[i % len(_MARKERS)], markersize=7 - (i % 3), linestyle=_DASHES[i % len(_DASHES)],
-                    color=_COLORS[i % len(_COLORS)], alpha=0.9)
-        ax.set_xscale("log", base=2)
-        sizes = sorted({r["size"] for r in result["results"]})
-        ax.set_xticks(sizes, [str(s) for s in sizes])
-        ax.minorticks_off()
-        ax.set_xlabel("chunk size (words)")
-        ax.set_title(f"{label} @ k={result['k']}" if key != "omega" else label)
-        ax.set_ylim(0, 1.02)
-        ax.grid(alpha=0.3)
-    axes[0].legend(fontsize=8)
-    return _png(fig)
-
-
-def plot_recall_precision(result: Mapping[str, Any]) -> bytes:
-    """Precision against recall as k grows (one curve per configuration, points labelled with k)."""
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(7.5, 5.5))
-    families = list(dict.fromkeys(_family(r) for r in result["results"]))
-    sizes = sorted({r["size"] for r in result["results"]})
-    for r in result["results"]:
-        ks = sorted(r["at_k"], key=int)
-        xs = [r["at_k"][k]["recall_mean"] for k in ks]
-        ys = [r["at_k"][k]["precision_mean"] for k in ks]
-        fi, si = families.index(_family(r)), sizes.index(r["size"])  # colour: chunker; marker: size
-        line = ax.plot(xs, ys, marker=_MARKERS[si % len(_MARKERS)], markersize=4, label=r["label"],
-                       color=_COLORS[fi % len(_COLORS)], linestyle=_DASHES[si % len(_DASHES)])[0]
-        ax.annotate(f"k={ks[0]}", (xs[0], ys[0]), fontsize=6, color=line.get_color(),
-                    xytext=(3, 2), textcoords="offset points")
-    ax.set_xlabel("recall (token level)")
-    ax.set_ylabel("precision (token level)")
-    ax.set_xlim(0, 1.02)
-    ax.set_ylim(0, None)
-    ax.grid(alpha=0.3)
-    ax.set_title(f"Recall-precision as k grows ({', '.join(str(k) for k in result['ks'])})")
-    ax.legend(fontsize=7, ncol=2)
-    return _png(fig)
-
-
-def plot_chunk_distributions(result: Mapping[str, Any]) -> bytes:
-    """Box plots of per-question IoU and recall for each configuration."""
-    plt = _plt()
-    labels = [r["label"] for r in result["results"]]
-    fig, axes = plt.subplots(2, 1, figsize=(max(7, 0.55 * len(labels) + 2), 7))
-    for ax, key, name in ((axes[0], "iou_scores", "IoU"), (axes[1], "recall_scores", "recall")):
-        _boxplot(ax, [r["scores"][key] for r in result["results"]], labels)
-        ax.set_ylabel(f"{name} per question")
-        ax.tick_params(axis="x", rotation=60, labelsize=7)
-        ax.grid(alpha=0.3, axis="y")
-    axes[0].set_title(f"Per-question distributions @ k={result['k']}")
-    fig.tight_layout()
-    return _png(fig)
-
-
-def chunk_per_query(result: Mapping[str, Any]) -> dict[str, dict[str, dict[str, float]]]:
-    """``{label: {metric: {query id: value}}}`` from an evaluation result, for :func:`compare`."""
-    qids = result["query_ids"]
-    out: dict[str, dict[str, dict[str, float]]] = {}
-    for r in result["results"]:
-        out[r["label"]] = {m: dict(zip(qids, r["scores"][f"{m}_scores"])) for m in ("iou", "recall", "precision", "omega")}
-    return out
 
 
 def chunking_table(result: Mapping[str, Any], cmp: Mapping[str, Any] | None = None) -> Table:
@@ -367,8 +183,8 @@ def chunking_table(result: Mapping[str, Any], cmp: Mapping[str, Any] | None = No
         s = r["stats"]
         rows.append([r["label"], r["chunker"], str(r["size"]), str(r["overlap"]), f"{r['chunks']:,}",
                      f"{r['mean_chunk_words']:.1f}"]
-                    + [f"{s[f'{m}_mean']:.3f} ± {s[f'{m}_std']:.3f}" + _mark(cmp, r["label"], m)
-                       for m, _ in _CHUNK_METRICS])
+                    + [f"{s[f'{m}_mean']:.3f} ± {s[f'{m}_std']:.3f}" + mark(cmp, r["label"], m)
+                       for m, _ in CHUNK_METRICS])
     unit = "words" if result.get("unit", "word") == "word" else "characters"
     note = (f"Token-level metrics over {result['questions']} questions, top {result['k']} chunks from "
             f"{result['retriever']} retrieval over the whole corpus ({result['documents']:,} documents); tokens are "
@@ -392,7 +208,7 @@ def chunking_report(result: Mapping[str, Any], cmp: Mapping[str, Any] | None = N
         table.note += f" {MARK} / {MARK_DOWN}: significantly better / worse than {cmp['baseline']} (paired tests below)."
     rep.tables.append(table)
     if cmp:
-        rep.tables.append(_comparison_table(cmp))
+        rep.tables.append(comparison_table(cmp))
     rep.figures += [
         Figure("metric_vs_size", "Metrics against chunk size", plot_metric_vs_size(result),
                "Each panel is one metric; one line per chunker (and overlap)."),
@@ -414,58 +230,6 @@ _SPEED = (("build_s", "build s"), ("qps", "queries/s"), ("p50_ms", "p50 ms"), ("
           ("index_bytes", "index bytes"), ("peak_rss_mb", "peak RSS MB"))
 
 
-def plot_retrieval_bars(results: Sequence[Mapping[str, Any]], metrics: Sequence[str]) -> bytes:
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(max(6, 1.6 * len(metrics) * max(1, len(results)) / 2), 4))
-    width = 0.8 / max(1, len(results))
-    for i, r in enumerate(results):
-        xs = [j + i * width for j in range(len(metrics))]
-        ax.bar(xs, [r[m] for m in metrics], width, label=r["label"])
-    ax.set_xticks([j + width * (len(results) - 1) / 2 for j in range(len(metrics))], list(metrics))
-    ax.set_ylim(0, 1.02)
-    ax.grid(alpha=0.3, axis="y")
-    ax.legend(fontsize=8)
-    ax.set_title("Mean quality per pipeline")
-    return _png(fig)
-
-
-def plot_retrieval_curves(curves: Mapping[str, Mapping[str, Mapping[str, float]]]) -> bytes:
-    """P@k against recall@k over the cutoffs k, one curve per pipeline."""
-    plt = _plt()
-    fig, ax = plt.subplots(figsize=(7, 5))
-    for label, c in curves.items():
-        ks = sorted(c, key=int)
-        xs = [c[k]["recall"] for k in ks]
-        ys = [c[k]["precision"] for k in ks]
-        line = ax.plot(xs, ys, marker="o", markersize=3, label=label)[0]
-        for k, x, y in zip(ks, xs, ys):
-            if k in ("1", "10", "100"):
-                ax.annotate(f"k={k}", (x, y), fontsize=6, color=line.get_color(), xytext=(3, 2),
-                            textcoords="offset points")
-    ax.set_xlabel("recall@k")
-    ax.set_ylabel("precision@k")
-    ax.set_xlim(0, 1.02)
-    ax.set_ylim(0, None)
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    ax.set_title("Recall-precision over the cutoff k")
-    return _png(fig)
-
-
-def plot_retrieval_distributions(per_query: Mapping[str, Mapping[str, Mapping[str, float]]],
-                                 metrics: Sequence[str]) -> bytes:
-    plt = _plt()
-    labels = list(per_query)
-    fig, axes = plt.subplots(1, len(metrics), figsize=(max(8, 3.2 * len(metrics)), 4), squeeze=False)
-    for ax, m in zip(axes[0], metrics):
-        _boxplot(ax, [list(per_query[s][m].values()) for s in labels], labels)
-        ax.set_title(f"{m} per query")
-        ax.tick_params(axis="x", rotation=45, labelsize=7)
-        ax.grid(alpha=0.3, axis="y")
-    fig.tight_layout()
-    return _png(fig)
-
-
 def retrieval_report(
     results: Sequence[Mapping[str, Any]],
     per_query: Mapping[str, Mapping[str, Mapping[str, float]]],
@@ -481,14 +245,14 @@ def retrieval_report(
         f"{r0['queries']} judged queries ({r0['split']} split) over {r0['documents']:,} documents. Quality by "
         "trec_eval's definitions (pytrec_eval); speed is one query at a time after a warm-up.")
     labels = [r["label"] for r in results]
-    rows = [[m] + [f"{r[m]:.4f}" + _mark(cmp, r["label"], m) for r in results] for m in QUALITY]
+    rows = [[m] + [f"{r[m]:.4f}" + mark(cmp, r["label"], m) for r in results] for m in QUALITY]
     rows += [[name] + [f"{r[key]:,}" if isinstance(r[key], int) else str(r[key]) for r in results]
              for key, name in _SPEED]
     rep.tables.append(Table("Quality and speed", ["measure", *labels], rows,
                             f"{MARK} / {MARK_DOWN}: significantly better / worse than {cmp['baseline']} "
                             "(paired tests below)." if cmp else ""))
     if cmp:
-        rep.tables.append(_comparison_table(cmp))
+        rep.tables.append(comparison_table(cmp))
     rep.figures += [
         Figure("quality", "Mean quality per pipeline", plot_retrieval_bars(results, QUALITY)),
         Figure("recall_precision", "Recall-precision curves", plot_retrieval_curves(curves),

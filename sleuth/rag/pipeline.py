@@ -26,11 +26,11 @@ from sleuth.store.base import check_query
 from sleuth.types import Abstention, Answer
 
 if TYPE_CHECKING:
-    from sleuth.rag.backends import Generator
+    from sleuth.rag.generators import Generator
     from sleuth.store.embedded.collection import Collection
 
 ABSTAIN_BELOW = 0.47
-"""The abstention threshold of a collection that has not been calibrated (:mod:`sleuth.rag.calibrate`).
+"""The abstention threshold of a collection not yet calibrated (evaluate/calibrate.py chooses one per collection).
 
 Calibrated without test data: the threshold with the best balanced accuracy between SciFact's *train*
 claims (answer) and CISI's questions asked of SciFact (decline) is 0.47 (92.7% / 96.4%). Checked on
@@ -114,7 +114,7 @@ class Asker:
 
     def relevance(self, question: str) -> float:
         """How close the collection comes to ``question``: the best cosine of a sentence of its top
-        :data:`SIGNAL_PASSAGES` passages (what :mod:`sleuth.rag.calibrate` calibrates)."""
+        :data:`SIGNAL_PASSAGES` passages (what evaluate/calibrate.py calibrates)."""
         qvec = self._vector(question)
         passages = self.retrieve(question, [question], qvec)
         return self.extractive.gather(question, passages[:SIGNAL_PASSAGES], qvec).relevance

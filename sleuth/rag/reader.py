@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sleuth.chunking.splitters import sentence_spans
-from sleuth.rag.backends import Generator
+from sleuth.rag.generators import Generator
 from sleuth.rag.context import Passage, cite, render
 from sleuth.rag.extractive import NOT_IN_COLLECTION, abstain
 from sleuth.rag.support import SUPPORTED, support

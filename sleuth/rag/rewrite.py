@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from sleuth.rag.backends import Generator
+    from sleuth.rag.generators import Generator
     from sleuth.store.embedded.collection import Collection
 
 

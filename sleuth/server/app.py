@@ -91,7 +91,7 @@ def create_app(
     """A FastAPI app over the collection at ``collection_dir`` (opened read-only for readers).
 
     ``token`` (else ``$SLEUTH_TOKEN``) enables the write endpoints; ``max_body`` bounds request bodies
-    in bytes; ``generator`` (a :class:`sleuth.rag.backends.Generator`) writes answers, else they are
+    in bytes; ``generator`` (a :class:`sleuth.rag.generators.Generator`) writes answers, else they are
     extractive. ``reports_dir`` (a folder of ``sleuth eval ... --report`` outputs) is served read-only
     at ``/reports/``, so a group can look at its evaluation reports beside the search page.
     ``allowed_hosts`` are the host names requests may be addressed to (``Host``; see

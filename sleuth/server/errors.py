@@ -74,7 +74,7 @@ WRITE_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 
 def status_of(exc: SleuthError) -> int:
-    from sleuth.rag.backends.base import GeneratorError
+    from sleuth.rag.generators.base import GeneratorError
 
     if isinstance(exc, GeneratorError):
         return 502

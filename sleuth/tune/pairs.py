@@ -229,13 +229,13 @@ def question_pairs(col: Collection, generator: Any, n: int, *, seed: int = 0, de
 
     Passages are visited in a seeded order; the generator is shown one (its first ``QUESTION_SHOWN_CHARS``
     characters, with the title) with ``sleuth synth``'s prompt, and its reply is cut after the question.
-    Kept: questions that pass :func:`sleuth.evaluate.synth.question_problem`, share a term with the
+    Kept: questions that pass :func:`sleuth.evaluate.synth_questions.question_problem`, share a term with the
     passage, and are not near-copies (word Jaccard >= ``DUPLICATE_JACCARD``) of one kept before. Unlike
     ``sleuth synth``, the answer is not checked: a training pair needs a question about the passage, not
     an exact answer span, and SmolLM2's answers are mostly paraphrases. At most ``QUESTION_TRIES`` x
     ``n`` replies are asked for, none after ``deadline`` (a ``time.monotonic()`` value).
     """
-    from sleuth.evaluate.synth import parse_question, prompt_messages, question_problem
+    from sleuth.evaluate.synth_questions import parse_question, prompt_messages, question_problem
     from sleuth.text import Analyzer
 
     analyzer = Analyzer()

@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sleuth.errors import ConfigError
-from sleuth.evaluate.chunking import (
+from sleuth.evaluate.chunking_metrics import (
     CHROMA_KEYS,
     Units,
     intersect,
@@ -21,7 +21,6 @@ from sleuth.evaluate.chunking import (
     precision_omega,
     retrieval_scores,
     summarize,
-    top_k,
     union,
 )
 
@@ -177,13 +176,6 @@ def test_summary_has_chromas_keys_and_population_std():
     assert tuple(s) == CHROMA_KEYS
     assert s["iou_mean"] == pytest.approx(0.3) and s["iou_std"] == pytest.approx(0.1)
     assert s["recall_std"] == pytest.approx(0.5) and s["omega_std"] == 0.0
-
-
-def test_top_k_is_deterministic_on_ties():
-    scores = np.array([0.5, 0.9, 0.5, 0.9, 0.1])
-    assert top_k(scores, 3).tolist() == [1, 3, 0]
-    assert top_k(scores, 10).tolist() == [1, 3, 0, 2, 4]
-    assert top_k(np.zeros(4), 2).tolist() == [0, 1]
 
 
 # -- differential: Chroma's algorithm, transcribed -------------------------------------------------

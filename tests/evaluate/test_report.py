@@ -1,4 +1,4 @@
-"""Reports (Markdown, self-contained HTML, JSON, plots) and the significance comparison behind --compare.
+"""Reports (Markdown, self-contained HTML, JSON, plots); the comparison itself: tests/evaluate/test_comparison.py.
 
 The HTML report is opened in a real headless Chromium (tests/browser.py): every plot must load and be
 drawn, and the page must make no request outside itself.
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import random
 import re
 from pathlib import Path
 
@@ -17,14 +16,12 @@ from browser import image_report, open_page, screenshot
 
 from sleuth.errors import InputError
 from sleuth.evaluate.chunking import ChunkConfig, evaluate_chunkers, load_eval_set
+from sleuth.evaluate.comparison import MARK, chunk_per_query, compare
 from sleuth.evaluate.report import (
-    MARK,
     Figure,
     Report,
     Table,
-    chunk_per_query,
     chunking_report,
-    compare,
     render_html,
     render_markdown,
     retrieval_report,
@@ -45,47 +42,6 @@ def chunk_result(tmp_path_factory: pytest.TempPathFactory) -> dict:
     write_eval_set(out, docs, synthesize(docs, 12, seed=0))
     configs = [ChunkConfig("fixed", s) for s in (8, 16, 32)] + [ChunkConfig("sentence", 16), ChunkConfig("fixed", 16, 8)]
     return evaluate_chunkers(load_eval_set(out), configs, retriever="bm25", k=3)
-
-
-# -- significance: cases with a known answer --------------------------------------------------
-
-
-def _scores(n: int = 30, seed: int = 0) -> dict[str, float]:
-    rng = random.Random(seed)
-    return {f"q{i}": rng.random() * 0.8 for i in range(n)}
-
-
-@pytest.mark.parametrize("method", ["randomization", "ttest", "wilcoxon"])
-def test_identical_runs_show_no_difference(method):
-    a = _scores()
-    cmp = compare({"base": {"m": a}, "same": {"m": dict(a)}}, ["m"], method=method)
-    (row,) = cmp["rows"]
-    assert row["delta"] == 0.0 and row["p_value"] == 1.0 and not row["significant"]
-
-
-@pytest.mark.parametrize("method", ["randomization", "ttest", "wilcoxon"])
-def test_a_strictly_better_run_is_significant(method):
-    a = _scores()
-    rng = random.Random(1)
-    better = {q: v + 0.05 + 0.1 * rng.random() for q, v in a.items()}  # better on every query
-    cmp = compare({"base": {"m": a}, "better": {"m": better}}, ["m"], method=method)
-    (row,) = cmp["rows"]
-    assert row["delta"] > 0 and row["p_value"] < 0.001 and row["significant"]
-    worse = compare({"better": {"m": better}, "base": {"m": a}}, ["m"], method=method)["rows"][0]
-    assert worse["delta"] < 0 and worse["significant"]
-
-
-def test_one_changed_query_out_of_many_is_not_significant():
-    a = _scores(30, 0)
-    one = dict(a)
-    one["q0"] += 0.5
-    for method in ("randomization", "ttest"):
-        assert not compare({"a": {"m": a}, "b": {"m": one}}, ["m"], method=method)["rows"][0]["significant"]
-
-
-def test_compare_needs_two_systems():
-    with pytest.raises(InputError, match="at least two"):
-        compare({"only": {"m": {"q": 1.0}}}, ["m"])
 
 
 # -- rendering ---------------------------------------------------------------------------------

@@ -51,7 +51,7 @@ def smollm2_gguf() -> Path:
     missing = _llm_missing()
     if missing:
         pytest.skip(missing)
-    from sleuth.rag.backends.gguf import smollm2_path
+    from sleuth.rag.generators.gguf import smollm2_path
 
     return smollm2_path()
 
@@ -76,7 +76,7 @@ def llama_server(smollm2_gguf: Path, tmp_path_factory: pytest.TempPathFactory) -
     for module in ("uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings"):
         if importlib.util.find_spec(module) is None:
             pytest.skip(f"{module} is missing: pip install 'llama-cpp-python[server]==0.3.36'")
-    from sleuth.rag.backends.gguf import default_threads
+    from sleuth.rag.generators.gguf import default_threads
 
     port = free_port()
     log_path = tmp_path_factory.mktemp("llama-server") / "server.log"

@@ -29,7 +29,7 @@ def col_dir(tmp_path_factory):
 
 
 def test_generated_answer_cites_only_given_passages(col_dir):
-    from sleuth.rag.backends import get_generator
+    from sleuth.rag.generators import get_generator
 
     with Collection.open(col_dir, readonly=True) as col:
         asker = Asker(col, get_generator("smollm2"), AskOptions(memory=False, k=3))

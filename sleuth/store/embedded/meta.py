@@ -89,7 +89,7 @@ def write_key(directory: Path, key: str, value: Any) -> dict[str, Any]:
     """Set (or, with None, remove) one top-level key of meta.json, atomically; returns the new meta.
 
     For per-collection state other than settings, e.g. the calibrated abstention threshold
-    (:mod:`sleuth.rag.calibrate`). The caller holds the collection's write lock."""
+    (:mod:`sleuth.evaluate.calibrate`). The caller holds the collection's write lock."""
     if key not in MUTABLE or key == "tuned":
         raise ValueError(f"meta.json key {key!r} is not one of the keys write_key sets ({', '.join(MUTABLE[1:])})")
     meta = read_meta(directory)

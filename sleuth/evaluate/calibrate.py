@@ -50,8 +50,8 @@ META_KEY = "abstention"
 
 
 def foreign_questions() -> list[str]:
-    """The shipped questions from elsewhere (sleuth/rag/data/foreign_questions.txt)."""
-    text = resources.files("sleuth.rag").joinpath("data/foreign_questions.txt").read_text(encoding="utf-8")
+    """The shipped questions from elsewhere (sleuth/evaluate/data/foreign_questions.txt)."""
+    text = resources.files("sleuth.evaluate").joinpath("data/foreign_questions.txt").read_text(encoding="utf-8")
     return [line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#")]
 
 

@@ -11,7 +11,9 @@ a ``Retry-After`` header is honoured). Other 4xx answers and read timeouts are n
 request would fail again, or make a busy server repeat a long generation. A stream that breaks after
 text was yielded is not retried either (its text would repeat); it raises ``GeneratorError``.
 
-Connections go straight to the host in the URL (proxy variables are not consulted).
+Connections go straight to the host in the URL (proxy variables are not consulted). The wire format
+(SSE, reply JSON, error bodies, the backoff schedule) is parsed by pure functions in
+:mod:`sleuth.rag.generators.openai_wire`.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -31,7 +33,7 @@ from urllib.parse import urlsplit
 
 from sleuth import __version__
 from sleuth.errors import ConfigError
-from sleuth.rag.backends.base import (
+from sleuth.rag.generators.base import (
     GeneratorError,
     Message,
     Request,
@@ -39,125 +41,20 @@ from sleuth.rag.backends.base import (
     check_number,
     check_request,
 )
+from sleuth.rag.generators.openai_wire import (
+    MAX_WAIT,
+    backoff_delays,
+    error_detail,
+    parse_json,
+    reply_content,
+    retry_after,
+    sse_data,
+    stream_pieces,
+)
 
-__all__ = [
-    "OpenAIGenerator",
-    "START_SERVER",
-    "backoff_delays",
-    "retry_after",
-    "sse_data",
-    "stream_pieces",
-]
+__all__ = ["START_SERVER", "OpenAIGenerator"]
 
 START_SERVER = "python -m llama_cpp.server --model M --host 127.0.0.1 --port N"
-#: Longest wait before a retry, whatever Retry-After asks for.
-MAX_WAIT = 60.0
-#: Characters of an error body kept for a message (servers may send whole HTML pages).
-MAX_DETAIL = 300
-
-
-def backoff_delays(retries: int, base: float, cap: float = 8.0) -> list[float]:
-    """Seconds to wait before retry 1, 2, ..., ``retries``: ``base * 2**i``, at most ``cap``.
-
-    No jitter: a local tool makes one request at a time, so there is no herd of clients to spread out.
-    """
-    return [min(cap, base * 2**i) for i in range(retries)]
-
-
-def retry_after(value: str | None) -> float:
-    """Seconds asked for by a ``Retry-After`` header in its delta-seconds form; 0 if absent or a date."""
-    try:
-        return min(MAX_WAIT, max(0.0, float(value))) if value else 0.0
-    except ValueError:
-        return 0.0
-
-
-def sse_data(lines: Iterable[bytes]) -> Iterator[str]:
-    """The data of each server-sent event in ``lines`` (WHATWG HTML, "Server-sent events", 9.2.6).
-
-    An event's ``data:`` lines are joined with newlines and it ends at a blank line; comments (lines
-    starting with ``:``, e.g. keep-alive pings) and the other fields (event, id, retry) are skipped.
-    An event left unterminated when the stream ends is still delivered: some servers omit the last
-    blank line. UTF-8 decoding errors raise ``UnicodeDecodeError`` (a ``ValueError``).
-    """
-    data: list[str] = []
-    for raw in lines:
-        line = raw.decode("utf-8").rstrip("\r\n")
-        if not line:
-            if data:
-                yield "\n".join(data)
-                data = []
-            continue
-        if line.startswith(":"):
-            continue
-        field, _, value = line.partition(":")
-        if field == "data":
-            data.append(value[1:] if value.startswith(" ") else value)
-    if data:
-        yield "\n".join(data)
-
-
-def _snippet(text: str | bytes) -> str:
-    if isinstance(text, bytes):
-        text = text.decode("utf-8", "replace")
-    text = " ".join(text.split())
-    return text if len(text) <= MAX_DETAIL else text[:MAX_DETAIL] + "..."
-
-
-def _json(text: str | bytes, url: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError:
-        raise GeneratorError(
-            f"{url} answered with something that is not JSON: {_snippet(text)!r}.",
-            "Check that the URL is the root of an OpenAI-compatible API (e.g. http://127.0.0.1:8080/v1).",
-        ) from None
-
-
-def _content(reply: Any, key: str, url: str) -> str | None:
-    """``reply["choices"][0][key]["content"]`` (key: "message", or "delta" in a stream), checked."""
-    if isinstance(reply, dict) and "error" in reply:
-        raise GeneratorError(f"{url} reported an error: {_detail(reply)}.", "Check the server's log.")
-    choices = reply.get("choices") if isinstance(reply, dict) else None
-    if key == "delta" and choices == []:  # the usage-only chunk that ends some streams
-        return None
-    try:
-        content = choices[0][key].get("content")  # type: ignore[index]
-        well_formed = content is None or isinstance(content, str)
-    except (LookupError, TypeError, AttributeError):
-        well_formed = False
-    if not well_formed:
-        raise GeneratorError(
-            f"{url} answered JSON without choices[0].{key}.content: {_snippet(json.dumps(reply))!r}.",
-            "Check that the URL is the root of an OpenAI-compatible API (e.g. http://127.0.0.1:8080/v1).",
-        )
-    return content if isinstance(content, str) else None
-
-
-def stream_pieces(events: Iterable[str], url: str) -> Iterator[str]:
-    """The text pieces (``choices[0].delta.content``) of chat-completion chunks, up to ``[DONE]``."""
-    for data in events:
-        if data.strip() == "[DONE]":
-            return
-        piece = _content(_json(data, url), "delta", url)
-        if piece:
-            yield piece
-
-
-def _detail(body: Any) -> str:
-    """The human part of an error body: OpenAI's ``error.message``, FastAPI's ``detail``, or the text."""
-    if isinstance(body, (bytes, str)):
-        try:
-            body = json.loads(body)
-        except ValueError:
-            return _snippet(body)
-    if isinstance(body, dict):
-        err = body.get("error", body.get("detail", body.get("message")))
-        if isinstance(err, dict) and "message" in err:
-            err = err["message"]
-        if err is not None:
-            return _snippet(err if isinstance(err, str) else json.dumps(err))
-    return _snippet(json.dumps(body))
 
 
 def _reason(e: OSError, host: str, connect_timeout: float) -> str:
@@ -313,7 +210,7 @@ class OpenAIGenerator:
             return _Failure(f"{url} closed the connection ({e or type(e).__name__})", False)
         if resp.status < 300:
             return resp
-        detail = _detail(resp.read(64 * 1024))
+        detail = error_detail(resp.read(64 * 1024))
         self._check_status(url, resp.status, detail, resp.getheader("Location"))
         return _Failure(
             f"{url} answered HTTP {resp.status} ({detail})", False, retry_after(resp.getheader("Retry-After"))
@@ -345,7 +242,7 @@ class OpenAIGenerator:
         with self._lock:
             if self.model is None:
                 with self._open("GET", "/models", None) as (url, resp):
-                    listing = _json(resp.read(), url)
+                    listing = parse_json(resp.read(), url)
                 data = listing.get("data") if isinstance(listing, dict) else None
                 ids = [m["id"] for m in data or [] if isinstance(m, dict) and isinstance(m.get("id"), str)]
                 if len(ids) != 1:
@@ -380,8 +277,8 @@ class OpenAIGenerator:
     ) -> str:
         body = self._body(check_request(messages, max_tokens, temperature, stop), stream=False)
         with self._open("POST", "/chat/completions", body) as (url, resp):
-            reply = _json(resp.read(), url)
-        return _content(reply, "message", url) or ""
+            reply = parse_json(resp.read(), url)
+        return reply_content(reply, "message", url) or ""
 
     def stream(
         self,
@@ -399,7 +296,7 @@ class OpenAIGenerator:
         with self._open("POST", "/chat/completions", body) as (url, resp):
             if (resp.getheader("Content-Type") or "").startswith("application/json"):
                 # A server that ignores stream=True sends the whole reply at once.
-                piece = _content(_json(resp.read(), url), "message", url)
+                piece = reply_content(parse_json(resp.read(), url), "message", url)
                 if piece:
                     yield piece
                 return

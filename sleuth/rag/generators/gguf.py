@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from sleuth.errors import ConfigError
-from sleuth.rag.backends.base import (
+from sleuth.rag.generators.base import (
     GeneratorError,
     Message,
     Request,

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from sleuth.cli.main import cli
-from sleuth.rag.calibrate import MIN_PASSAGES, choose_threshold, foreign_questions, needs_calibration
+from sleuth.evaluate.calibrate import MIN_PASSAGES, choose_threshold, foreign_questions, needs_calibration
 from sleuth.store.embedded.collection import Collection
 from sleuth.store.embedded.meta import read_meta, write_key
 

@@ -25,9 +25,9 @@ from collections.abc import Callable
 from typing import Any
 
 from sleuth.errors import ConfigError
-from sleuth.rag.backends.base import Generator, GeneratorError, Message
-from sleuth.rag.backends.gguf import LlamaCppGenerator, smollm2
-from sleuth.rag.backends.openai_compat import OpenAIGenerator
+from sleuth.rag.generators.base import Generator, GeneratorError, Message
+from sleuth.rag.generators.gguf import LlamaCppGenerator, smollm2
+from sleuth.rag.generators.openai_compat import OpenAIGenerator
 from sleuth.registry import Registry
 
 __all__ = [
