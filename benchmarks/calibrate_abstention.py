@@ -38,7 +38,7 @@ def main() -> None:
     asker = Asker(col, options=AskOptions(memory=False))
 
     def best(texts: list[str]) -> np.ndarray:
-        return np.array([max(p.relevance for p in asker.retrieve(t, [t], asker._vector(t))) for t in texts])
+        return np.array([max(p.relevance for p in asker.retrieve(t, [t], asker.vector(t))) for t in texts])
 
     sq = load_queries(root / "scifact")
     train = best([sq[q] for q in load_qrels(root / "scifact", "train") if q in sq][:300])

@@ -34,7 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     with Collection.open(a.collection, readonly=True) as col:
         asker = Asker(col, options=AskOptions(memory=False))
         for it in items:
-            qvec = asker._vector(it.question)
+            qvec = asker.vector(it.question)
             passages = with_neighbours(col, asker.retrieve(it.question, [it.question], qvec), qvec)
             ranked = asker.extractive.rank(asker.extractive.gather(it.question, passages, qvec))
             pos = next((i for i, s in enumerate(ranked) if has_term(s.candidate.clean, it.answer_terms)), None)

@@ -6,20 +6,20 @@ from pathlib import Path
 
 import click
 
-from sleuth.cli.common import collection_option, friendly_errors, print_json, resolve
+from sleuth.cli.common import backend_options, collection_option, friendly_errors, opened, print_json
 from sleuth.cli.show import require
 from sleuth.ingest.bibtex import cite_key, to_bibtex
-from sleuth.store.embedded.collection import Collection
 
 
 @click.command()
 @click.argument("doc_ids", nargs=-1, required=True)
 @click.option("--format", "fmt", type=click.Choice(["bibtex", "json"]), default="bibtex", show_default=True)
 @collection_option
+@backend_options()
 @friendly_errors
 def cite(doc_ids: tuple[str, ...], fmt: str, collection: Path | None) -> None:
     """Export documents as BibTeX entries: the .bib entry they came from, or one made from their metadata."""
-    with Collection.open(resolve(collection), readonly=True) as col:
+    with opened(collection, readonly=True, needs="documents", fix="Cite from an embedded collection of the same papers.") as col:
         docs = require(col, doc_ids)
     if fmt == "json":
         keep = ("authors", "year", "venue", "doi", "arxiv_id", "abstract")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
@@ -84,6 +85,17 @@ def target(collection: Path | None, **overrides: Any) -> Target:
     chosen = {**backend_choice(), **overrides}
     backend = chosen.pop("backend", "embedded")
     return get_target(backend, Options(resolve(collection), **chosen))
+
+
+@contextmanager
+def opened(collection: Path | None, *, readonly: bool = False, needs: str | None = None,
+           fix: str = "Use an embedded collection (--collection DIR).") -> Iterator[Any]:
+    """The collection --collection and the backend options name, open; refused with ``fix`` when its engine lacks
+    the capability ``needs`` (:data:`sleuth.store.base.CAPABILITIES`)."""
+    with target(collection).open(readonly=readonly) as col:
+        if needs is not None:
+            col.require(needs, fix)
+        yield col
 
 
 def where_option(f: F) -> F:

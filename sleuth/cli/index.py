@@ -106,7 +106,7 @@ def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_
             first_id = last_id() if last_id else 0
 
             def embedded(n: int) -> None:
-                if bar.tasks[embed].total is None and hasattr(col, "unembedded"):  # the backlog, counted once
+                if bar.tasks[embed].total is None:  # the backlog, counted once
                     bar.update(embed, total=col.unembedded())
                 bar.update(embed, visible=True, advance=n)
                 to_embed(())
@@ -124,7 +124,7 @@ def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_
                 whole_files = all(isinstance(e, tuple) and not e[0].splittable for e in found)
                 bar.update(task, total=expected_records(found), unit="files" if whole_files else "records")
                 # The embedded store records sources: unchanged files are skipped before they are read.
-                ledger = col.store if hasattr(col.store, "get_source") else None
+                ledger = col.store if "sources" in col.capabilities else None
                 items = read_sources(found, opts, on_source=lambda s: bar.update(task, current=s.rel), ledger=ledger)
                 summary = col.ingest(items, on_progress=lambda n: bar.advance(task, n), on_embed=embedded,
                                      on_commit=to_embed, embed=vectors_file is None)
@@ -133,7 +133,7 @@ def index(paths: tuple[Path, ...], collection: Path | None, fmt: str | None, id_
             imported = _import(col, vectors_file) if vectors_file is not None else None
             _calibrate(col, bar)
         total = {"documents": col.store.count_documents(), "chunks": col.store.count_chunks()}
-        left = col.unembedded() if hasattr(col, "unembedded") else 0
+        left = col.unembedded()
     if as_json:
         print_json({**summary.to_dict(), "collection": where.label, "total": total, "vectors_imported": imported,
                     "unembedded_passages": left})
@@ -161,7 +161,7 @@ def _calibrate(col: Any, bar: Any) -> None:
     (:mod:`sleuth.evaluate.calibrate`); the embedded store only, once every passage is embedded."""
     from sleuth.evaluate.calibrate import ensure_calibrated, needs_calibration
 
-    if not hasattr(col, "unembedded") or col.unembedded() or not needs_calibration(col):
+    if "abstention" not in col.capabilities or col.unembedded() or not needs_calibration(col):
         return
     task = add_task(bar, "calibrating abstention", unit="questions")
     ensure_calibrated(col, on_progress=lambda done, total: bar.update(task, completed=done, total=total))
@@ -182,8 +182,7 @@ def _import(col: object, path: Path) -> int:
 
     from sleuth.errors import InputError
 
-    if not hasattr(col, "import_vectors"):
-        raise InputError("--vectors imports into the embedded store only.", "Drop --vectors, or index into a local --collection.")
+    col.require("import-vectors", "Drop --vectors, or index into a local --collection.")  # type: ignore[attr-defined]
     try:
         with np.load(path, allow_pickle=False) as z:
             missing = {"chunk_ids", "vectors", "model_id"} - set(z.files)

@@ -9,26 +9,29 @@ import click
 from rich.table import Table
 from rich.text import Text
 
-from sleuth.cli.common import EXIT_ERROR, collection_option, err, friendly_errors, json_option, out, print_json, resolve
+from sleuth.cli.common import (EXIT_ERROR, backend_options, collection_option, err, friendly_errors, json_option, opened, out,
+                               print_json, target)
 from sleuth.config import settings_table
 from sleuth.errors import InputError
-from sleuth.store.embedded.collection import Collection
 from sleuth.text.cite import locator
 
 
 @click.command()
 @collection_option
+@backend_options()
 @json_option
 @friendly_errors
 def stats(collection: Path | None, as_json: bool) -> None:
     """Show what a collection holds: documents, passages, size on disk, settings."""
-    with Collection.open(resolve(collection), readonly=True) as col:
+    with opened(collection, readonly=True) as col:
         s = col.stats()
     if as_json:
         print_json(s)
         return
     out.print(Text.assemble((str(s["collection"]), "bold"), f"  (format {s['format_version']})"))
-    out.print(f"  documents  {s['documents']:,}\n  passages   {s['chunks']:,}\n  on disk    {s['bytes_on_disk'] / 2**20:.1f} MiB")
+    out.print(f"  documents  {s['documents']:,}\n  passages   {s['chunks']:,}")
+    if s.get("bytes_on_disk") is not None:
+        out.print(f"  on disk    {s['bytes_on_disk'] / 2**20:.1f} MiB")
     out.print("  settings   " + ", ".join(f"{k}={v}" for k, v in s["settings"].items()))
     if a := s.get("abstention"):
         out.print(f"  abstains   below relevance {a['threshold']:.3f} (calibrated on {a['passages']:,} passages; "
@@ -42,6 +45,7 @@ def stats(collection: Path | None, as_json: bool) -> None:
 @collection_option
 @click.option("--limit", type=click.IntRange(1), default=50, show_default=True)
 @click.option("--offset", type=click.IntRange(0), default=0, show_default=True)
+@backend_options()
 @json_option
 @friendly_errors
 def ls(collection: Path | None, limit: int, offset: int, as_json: bool) -> None:
@@ -49,7 +53,7 @@ def ls(collection: Path | None, limit: int, offset: int, as_json: bool) -> None:
 
     --json gives doc_id, source, title, authors, year, arxiv_id and doi of each.
     """
-    with Collection.open(resolve(collection), readonly=True) as col:
+    with opened(collection, readonly=True, needs="documents", fix="Find documents with `sleuth search` instead.") as col:
         rows = col.store.list_entries(limit, offset)
     if as_json:
         print_json(rows)
@@ -64,6 +68,7 @@ def ls(collection: Path | None, limit: int, offset: int, as_json: bool) -> None:
 @click.option("--all", "drop", is_flag=True, help="Delete the whole collection directory.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation with --all.")
 @collection_option
+@backend_options()
 @json_option
 @friendly_errors
 def rm(doc_ids: tuple[str, ...], drop: bool, yes: bool, collection: Path | None, as_json: bool) -> None:
@@ -71,18 +76,18 @@ def rm(doc_ids: tuple[str, ...], drop: bool, yes: bool, collection: Path | None,
 
     Exits 1 when an id was not in the collection (the others are still removed), so a script notices.
     """
-    directory = resolve(collection)
+    where = target(collection)
     if drop:
         if doc_ids:
             raise InputError("Give document ids or --all, not both.", "Drop the ids to delete the whole collection.")
         if not yes:
-            click.confirm(f"Delete the collection at {directory} and everything in it?", abort=True)
-        Collection.remove(directory)
-        print_json({"removed": str(directory)}) if as_json else out.print(f"Removed {directory}.")
+            click.confirm(f"Delete the collection at {where.label} and everything in it?", abort=True)
+        where.remove()
+        print_json({"removed": where.label}) if as_json else out.print(f"Removed {where.label}.")
         return
     if not doc_ids:
         raise InputError("No document ids given.", "Pass ids (see `sleuth ls`), or --all to delete the collection.")
-    with Collection.open(directory) as col:
+    with where.open() as col:
         wanted = list(dict.fromkeys(doc_ids))
         known = col.store.hashes(wanted)
         absent = [d for d in wanted if d not in known]

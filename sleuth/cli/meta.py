@@ -7,10 +7,9 @@ from typing import Any
 
 import click
 
-from sleuth.cli.common import collection_option, friendly_errors, json_option, out, print_json, resolve
+from sleuth.cli.common import backend_options, collection_option, friendly_errors, json_option, opened, out, print_json
 from sleuth.cli.show import require
 from sleuth.errors import InputError
-from sleuth.store.embedded.collection import Collection
 from sleuth.docstore.papers import uncorrected
 
 
@@ -24,6 +23,7 @@ from sleuth.docstore.papers import uncorrected
 @click.option("--arxiv", "arxiv_id", default=None, help="arXiv id, e.g. 2004.04906v3.")
 @click.option("--clear", is_flag=True, help="Drop every earlier correction of this document first.")
 @collection_option
+@backend_options()
 @json_option
 @friendly_errors
 def meta(doc_id: str, title: str | None, authors: tuple[str, ...], year: int | None, venue: str | None,
@@ -42,7 +42,7 @@ def meta(doc_id: str, title: str | None, authors: tuple[str, ...], year: int | N
         raise InputError("Nothing to correct.", "Pass --title, --author, --year, --venue, --doi or --arxiv.")
     if given.get("title") is not None and not str(given["title"]).strip():
         raise InputError("The title cannot be empty.", "Pass the paper's title, e.g. --title \"Dense Passage Retrieval\".")
-    with Collection.open(resolve(collection)) as col:
+    with opened(collection, needs="documents", fix="Correct metadata in an embedded collection.") as col:
         (doc,) = require(col, (doc_id,))
         fields = {**({} if clear else col.store.correction(doc_id)), **given}
         col.store.set_correction(doc_id, fields)

@@ -42,7 +42,7 @@ def search(query: str, k: int, mode: str | None, where: tuple[str, ...], collect
     with target(collection).open(readonly=True) as col:
         mode = mode or col.default_mode
         hits = col.search(query, k, mode=mode, where=where)
-        left = col.unembedded() if mode != "bm25" and hasattr(col, "unembedded") else 0
+        left = col.unembedded() if mode != "bm25" else 0
     if left:
         err.print(Text(f"{left:,} passages are not embedded yet: run `sleuth index` to finish", style="yellow"),
                   "(they were searched by their words only).")

@@ -8,7 +8,7 @@ from typing import Any
 import click
 from rich.text import Text
 
-from sleuth.cli.common import collection_option, friendly_errors, json_option, out, print_json, resolve
+from sleuth.cli.common import backend_options, collection_option, friendly_errors, json_option, opened, out, print_json
 from sleuth.errors import InputError
 from sleuth.ingest.structure import page_at
 from sleuth.store.embedded.collection import Collection
@@ -38,11 +38,12 @@ def document_view(col: Collection, doc_id: str) -> dict[str, Any]:
 @click.argument("doc_id")
 @click.option("--passages/--no-passages", default=True, show_default=True, help="List the passages (page, section, first words).")
 @collection_option
+@backend_options()
 @json_option
 @friendly_errors
 def show(doc_id: str, passages: bool, collection: Path | None, as_json: bool) -> None:
     """Show one document: metadata, sections, passages with their page and section, references."""
-    with Collection.open(resolve(collection), readonly=True) as col:
+    with opened(collection, readonly=True, needs="documents", fix="Find the document with `sleuth search` instead.") as col:
         view = document_view(col, doc_id)
     if as_json:
         print_json(view)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from sleuth.cli.common import collection_option, err, friendly_errors, json_option, on_interrupt, out, print_json, resolve
+from sleuth.cli.common import (backend_options, collection_option, err, friendly_errors, json_option, on_interrupt, opened, out, print_json)
 from sleuth.types import Document
 
 
@@ -16,6 +16,7 @@ from sleuth.types import Document
 @click.option("--out", "-o", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory to write corpus.jsonl, queries.jsonl, qrels/test.tsv, spans.jsonl and synth.json into.")
 @collection_option
+@backend_options()
 @click.option("--questions", "-n", "n_questions", type=click.IntRange(1, 100_000), default=100, show_default=True,
               help="How many questions to keep.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Random seed: the same seed gives the same set.")
@@ -49,9 +50,8 @@ def synth(paths: tuple[Path, ...], out_dir: Path, collection: Path | None, n_que
 
         docs = [d for d in read_paths(list(paths)) if isinstance(d, Document)]
     else:
-        from sleuth.store.embedded.collection import Collection
-
-        with Collection.open(resolve(collection), readonly=True) as col:
+        fix = "Make the questions from an embedded collection of the same documents."
+        with opened(collection, readonly=True, needs="documents", fix=fix) as col:
             docs = list(col.store.iter_documents())
     gen = load_generator(generator)
     on_interrupt(f"Nothing was written to {out_dir} (the set is written at the end). Run the same command again.")

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from sleuth.cli.common import collection_option, friendly_errors, json_option, on_interrupt, out, print_json, resolve
+from sleuth.cli.common import (backend_options, collection_option, friendly_errors, json_option, on_interrupt, opened, out, print_json)
 from sleuth.errors import InputError
-from sleuth.store.embedded.collection import Collection
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*$")
 _UNIT = {"": 1, "s": 1, "m": 60, "h": 3600}
@@ -43,6 +42,7 @@ def parse_duration(text: str) -> float:
 @click.option("--verbose", "-v", is_flag=True,
               help="Also show the training libraries' own warnings, logs and progress bars (torch, transformers, onnxruntime).")
 @collection_option
+@backend_options()
 @json_option
 @friendly_errors
 def tune(budget: str, train_data: Path | None, train_split: str, no_reranker: bool, generator: str | None,
@@ -65,7 +65,7 @@ def tune(budget: str, train_data: Path | None, train_split: str, no_reranker: bo
       sleuth tune --generator smollm2 --questions 100   # plus generated questions (make install-llm)
       sleuth tune --reset                          # back to the shipped models
     """
-    with Collection.open(resolve(collection)) as col:
+    with opened(collection, needs="tune", fix="Tune an embedded collection of the same documents (`sleuth index DIR`).") as col:
         if reset:
             col.set_tuned(None)
             from sleuth.tune.runner import remove_unused

@@ -27,7 +27,8 @@ from typing import Any
 from sleuth.evaluate.beir import load_qrels, load_queries
 from sleuth.ingest import read_paths
 from sleuth.evaluate.calibrate import ensure_calibrated
-from sleuth.rag.pipeline import FILTER_FLOOR, Asker, AskOptions
+from sleuth.rag.pipeline import Asker, AskOptions
+from sleuth.rag.stages import RETRIEVAL_RECIPE
 from sleuth.store.embedded.collection import Collection
 from sleuth.types import Answer
 
@@ -60,14 +61,9 @@ def _score(answers: dict[str, list[str]], qrels: dict[str, dict[str, int]]) -> d
             "cited_precision": round(statistics.fmean(precision), 4) if precision else 0.0}
 
 
-def _retrieval_only(asker: Asker, question: str, *, rewrite: bool, filter_: bool) -> list[str]:
-    from sleuth.rag.filter import keep_relevant
-    from sleuth.rag.rewrite import rewrites
-
-    queries = rewrites(asker.col, question, asker.generator) if rewrite else [question]
-    passages = asker.retrieve(question, queries, asker._vector(question))
-    if filter_:
-        passages = keep_relevant(passages, floor=FILTER_FLOOR)
+def _retrieval_only(asker: Asker, question: str) -> list[str]:
+    """The first three documents of what ``asker``'s stages retrieve, before any reader or abstention."""
+    passages = asker.run(question, RETRIEVAL_RECIPE).passages
     return list(dict.fromkeys(p.chunk.doc_id for p in passages))[:3]
 
 
@@ -122,11 +118,13 @@ def evaluate_answers(
 
     if ablation:
         say("ablation")
-        rows = {
-            "retrieval only": {q: _retrieval_only(asker, queries[q], rewrite=False, filter_=False) for q in judged},
-            "+ rewriter (PRF)": {q: _retrieval_only(asker, queries[q], rewrite=True, filter_=False) for q in judged},
-            "+ filter": {q: _retrieval_only(asker, queries[q], rewrite=True, filter_=True) for q in judged},
-        }
+        steps = {"retrieval only": {"rewrite": False, "filter": False},
+                 "+ rewriter (PRF)": {"rewrite": True, "filter": False},
+                 "+ filter": {"rewrite": True, "filter": True}}
+        rows = {}
+        for name, switches in steps.items():
+            part = Asker(col, generator, replace(options, memory=False, **switches))
+            rows[name] = {q: _retrieval_only(part, queries[q]) for q in judged}
         full = Asker(col, generator, replace(options, rewrite=True, filter=True, memory=False))
         rows["full pipeline (rewriter + filter + reader)"] = {q: cited_docs(full.ask(queries[q])) for q in judged}
         rows["default (filter + reader, no rewriter)"] = answers

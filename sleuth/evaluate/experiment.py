@@ -119,7 +119,7 @@ def run_pipelines(
         build_s = time.perf_counter() - t0
         documents = col.store.count_documents()
         scoring, mode = qrels, "document"
-        if references is not None and hasattr(col.store, "iter_chunks"):
+        if references is not None and "documents" in col.capabilities:
             chunks = ((r.id, r.doc_id, r.start, r.end) for batch in col.store.iter_chunks() for r in batch)
             scoring, mode = judging.passage_qrels({q: references.get(q, []) for q in judged}, chunks), "passage"
         elif judge == "passage":

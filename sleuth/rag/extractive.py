@@ -29,6 +29,7 @@ given as offsets in :attr:`sleuth.types.AnswerSentence.span`.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -137,7 +138,10 @@ class ExtractiveReader:
             out.append(Scored(c, float(s), span))
         return sorted(out, key=lambda x: -x.score)
 
-    def read(self, question: str, passages: list[Passage], evidence: Evidence | None = None) -> Answer:
+    def read(self, question: str, passages: list[Passage], evidence: Evidence | None = None,
+             on_token: Callable[[str], None] | None = None) -> Answer:
+        """Quote the best sentences of ``passages`` (scored from ``evidence`` when given). The answer is
+        exact quotes chosen at once, so ``on_token`` is not called: the caller shows the whole answer."""
         ev = evidence if evidence is not None else self.gather(question, passages)
         if not ev.candidates:
             return abstain(question, self.name)

@@ -5,7 +5,7 @@ A passage is kept when its dense relevance r = cos(e(q), e(p)) satisfies
     r >= max(floor, r_best - margin)
 
 i.e. it is close to the best passage of this question and above an absolute floor
-(:data:`sleuth.rag.pipeline.FILTER_FLOOR`, 0.30: the median best relevance of questions from an
+(:data:`sleuth.rag.stages.FILTER_FLOOR`, 0.30: the median best relevance of questions from an
 unrelated collection is about that, benchmarks/README.md). The best passage is always kept.
 """
 

@@ -1,13 +1,12 @@
 """``ask``: memory -> rewrite -> retrieve -> (abstain?) -> filter -> read -> remember.
 
-Every stage can be switched off (:class:`AskOptions`), and each one's time is recorded in
-``Answer.timings_ms``. Which stages are on by default is decided by the ablation in
+The stages are objects in :mod:`sleuth.rag.stages`, run in the order of its ``DEFAULT_RECIPE``; options
+(:class:`AskOptions`) switch them off, and each one's time is recorded in ``Answer.timings_ms``. Which stages are on by default is decided by the ablation in
 ``benchmarks/bench_answers.py`` (see benchmarks/README.md): a stage stays on only if it helps or is free.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -16,12 +15,11 @@ import numpy as np
 
 from sleuth.errors import InputError
 from sleuth.rag.context import Passage, cite
-from sleuth.rag.extractive import Evidence, ExtractiveReader, abstain
-from sleuth.rag.evidence import ROWS, table
-from sleuth.rag.filter import keep_relevant
+from sleuth.rag.extractive import Evidence, ExtractiveReader
+from sleuth.rag.evidence import ROWS
 from sleuth.rag.question import analyze, compact, is_question, mentions
-from sleuth.rag.retrieval import retrieve_passages, with_neighbours
-from sleuth.rag.rewrite import rewrites
+from sleuth.rag.retrieval import retrieve_passages
+from sleuth.rag.stages import ASK_STAGES, DEFAULT_RECIPE, SIGNAL_PASSAGES, AskState
 from sleuth.store.base import check_query
 from sleuth.types import Abstention, Answer
 
@@ -36,13 +34,6 @@ Calibrated without test data: the threshold with the best balanced accuracy betw
 claims (answer) and CISI's questions asked of SciFact (decline) is 0.47 (92.7% / 96.4%). Checked on
 other data (benchmarks/README.md, "Cited answers"): SciFact *test* claims answered 90.3%, Cranfield's
 questions declined 99.6%. The command: ``python benchmarks/calibrate_abstention.py``."""
-
-SIGNAL_PASSAGES = 3
-"""The relevance a question is declined on is that of the best sentence of its top passages."""
-
-FILTER_FLOOR = 0.30
-"""The knowledge filter never keeps a passage below this relevance (see :mod:`sleuth.rag.filter`)."""
-
 
 @dataclass(frozen=True)
 class AskOptions:
@@ -97,10 +88,11 @@ class Asker:
         """The dense relevance below which this collection's questions are declined."""
         if self.options.min_relevance is not None:
             return self.options.min_relevance
-        calibrated = (getattr(self.col, "meta", None) or {}).get("abstention") or {}
+        calibrated = (self.col.meta.get("abstention") or {}) if "abstention" in self.col.capabilities else {}
         return float(calibrated.get("threshold", ABSTAIN_BELOW))
 
-    def _vector(self, question: str) -> np.ndarray | None:
+    def vector(self, question: str) -> np.ndarray | None:
+        """The question's embedding (None for a lexical-only collection)."""
         enc = self.col.encoder
         return None if enc is None else enc.encode_queries([question])[0]
 
@@ -115,7 +107,7 @@ class Asker:
     def relevance(self, question: str) -> float:
         """How close the collection comes to ``question``: the best cosine of a sentence of its top
         :data:`SIGNAL_PASSAGES` passages (what evaluate/calibrate.py calibrates)."""
-        qvec = self._vector(question)
+        qvec = self.vector(question)
         passages = self.retrieve(question, [question], qvec)
         return self.extractive.gather(question, passages[:SIGNAL_PASSAGES], qvec).relevance
 
@@ -146,7 +138,7 @@ class Asker:
         if not names or not self.options.mentions:
             return passages, None
         asked = is_question(question)
-        df = getattr(getattr(self.col, "lexical", None), "document_frequency", None)  # a remote store may not say
+        df = self.col.lexical.document_frequency if "term-statistics" in self.col.capabilities else None
         if asked and df is not None:
             unknown = [n for n in names if any(df(t) == 0 for t in self.col.analyzer.terms(n))]
             if unknown:
@@ -154,7 +146,7 @@ class Asker:
         texts: dict[str, str] = {}
         for p in passages:
             if p.chunk.doc_id not in texts:
-                doc = self.col.store.get_document(p.chunk.doc_id) if hasattr(self.col.store, "get_document") else None
+                doc = self.col.store.get_document(p.chunk.doc_id) if "documents" in self.col.capabilities else None
                 texts[p.chunk.doc_id] = f"{p.title}\n{doc.text if doc else p.chunk.text}"
         has = {d: {n for n in names if mentions(t, n, compact(t))} for d, t in texts.items()}
         kept = [p for p in passages if len(has[p.chunk.doc_id]) == len(names)]
@@ -163,68 +155,23 @@ class Asker:
         missing = [n for n in names if not any(n in h for h in has.values())] or list(names)
         return [], Abstention("not-mentioned", f"No retrieved document mentions {_quoted(missing)}.")
 
-    def ask(self, question: str, on_token: Callable[[str], None] | None = None) -> Answer:
+    def run(self, question: str, recipe: tuple[str, ...] = DEFAULT_RECIPE,
+            on_token: Callable[[str], None] | None = None) -> AskState:
+        """Run the stages named in ``recipe`` (those the options leave on) until one ends the question."""
         check_query(question)
-        o, t = self.options, {}
-        clock = time.perf_counter()
+        state = AskState(question, on_token)
+        for name in recipe:
+            stage = ASK_STAGES.get(name)
+            if stage.on(self.options):
+                stage(self, state)
+                if state.done:
+                    break
+        return state
 
-        def lap(stage: str) -> None:
-            nonlocal clock
-            now = time.perf_counter()
-            t[stage] = round((now - clock) * 1e3, 3)
-            clock = now
-
-        if o.memory and self.col.encoder is not None:
-            hit = self.memory.lookup_exact(question)
-            if hit is not None:
-                lap("memory")
-                return replace(hit, question=question, timings_ms=t)
-        qvec = self._vector(question)
-        lap("encode")
-        if o.memory and qvec is not None:
-            hit = self.memory.lookup(question, qvec)
-            lap("memory")
-            if hit is not None:
-                return replace(hit, question=question, timings_ms=t)
-        queries = rewrites(self.col, question, self.generator) if o.rewrite else [question]
-        lap("rewrite")
-        tabular = self.generator is None and analyze(question).kind == "compare"
-        passages = self.retrieve(question, queries, qvec, tabular=tabular)
-        lap("retrieve")
-        ev = self.extractive.gather(question, passages[:SIGNAL_PASSAGES], qvec)
-        lap("evidence")
-        why = self.declined(passages, ev, qvec)
-        if why is None:
-            passages, why = self.mentioning(question, passages)
-            if why is not None and ev.best is not None:
-                best = ev.best
-                why = replace(why, best_relevance=round(ev.relevance, 4), threshold=self.threshold,
-                              closest=cite(best.passage, best.start, best.end))
-        if why is not None:
-            return replace(abstain(question, self.reader.name), abstention=why, timings_ms=t)
-        if o.filter and qvec is not None and not tabular:
-            passages = keep_relevant(passages, floor=FILTER_FLOOR)
-        lap("filter")
-        passages = [replace(p, n=i) for i, p in enumerate(passages, start=1)]
-        if tabular:
-            rest = [p for p in passages if p.row not in {c.passage.row for c in ev.candidates}]
-            ev = _restrict(self.extractive.gather(question, rest, qvec, ev), passages)
-            answer = table(self.extractive, question, passages, ev, self.threshold if qvec is not None else -1.0)
-        elif self.generator is None:
-            rest = [p for p in passages if p.row not in {c.passage.row for c in ev.candidates}]
-            ev = _restrict(self.extractive.gather(question, rest, qvec, ev), passages)
-            if o.neighbours:
-                extra = with_neighbours(self.col, passages, qvec)[len(passages) :]
-                ev = self.extractive.gather(question, extra, qvec, ev)
-                passages += extra
-            answer = self.reader.read(question, passages, ev)
-        else:
-            answer = self.reader.read(question, passages, on_token)
-        lap("read")
-        if o.memory and qvec is not None and not answer.abstained:
-            self.memory.add(question, qvec, answer)
-            lap("remember")
-        return replace(answer, timings_ms=t)
+    def ask(self, question: str, on_token: Callable[[str], None] | None = None) -> Answer:
+        state = self.run(question, DEFAULT_RECIPE, on_token)
+        assert state.answer is not None  # the recipe ends with a reader
+        return replace(state.answer, timings_ms=state.timings_ms)
 
     def close(self) -> None:
         if self._memory is not None:
@@ -234,13 +181,6 @@ class Asker:
 def _quoted(names: list[str]) -> str:
     return ", ".join(f"“{n}”" for n in names)
 
-
-def _restrict(ev: Evidence, passages: list[Passage]) -> Evidence:
-    """The evidence of the passages kept (renumbered), in their new numbering."""
-    by_row = {p.row: p for p in passages}
-    keep = [i for i, c in enumerate(ev.candidates) if c.passage.row in by_row]
-    cands = [replace(ev.candidates[i], passage=by_row[ev.candidates[i].passage.row]) for i in keep]
-    return Evidence(ev.question, cands, ev.sem[keep])
 
 
 def ask(col: Collection, question: str, generator: Generator | None = None, **options: object) -> Answer:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sleuth.chunking.splitters import sentence_spans
 from sleuth.rag.generators import Generator
 from sleuth.rag.context import Passage, cite, render
-from sleuth.rag.extractive import NOT_IN_COLLECTION, abstain
+from sleuth.rag.extractive import NOT_IN_COLLECTION, Evidence, abstain
 from sleuth.rag.support import SUPPORTED, support
 from sleuth.text import Analyzer
 from sleuth.types import Answer, AnswerSentence, Citation
@@ -72,7 +72,10 @@ class GenerativeReader:
     def name(self) -> str:
         return f"generative ({self.generator.name})"
 
-    def read(self, question: str, passages: list[Passage], on_token: Callable[[str], None] | None = None) -> Answer:
+    def read(self, question: str, passages: list[Passage], evidence: Evidence | None = None,
+             on_token: Callable[[str], None] | None = None) -> Answer:
+        """The model's answer from ``passages`` (``evidence`` is the extractive reader's; unused here), streamed
+        to ``on_token`` piece by piece when given."""
         if not passages:
             return abstain(question, self.name)
         messages = prompt(question, passages)

@@ -48,9 +48,7 @@ def retrieve_passages(col: Collection, queries: list[str], qvec: np.ndarray | No
                       *, by_passage: bool = True, where: tuple[str, ...] = ()) -> list[Passage]:
     """Context passages numbered from 1, with their document's metadata and dense relevance
     (``by_passage=False``: the best passage of each of the ``k`` best documents, as search ranks)."""
-    from sleuth.store.embedded.collection import Collection
-
-    if by_passage and not where and mode in PASSAGE_MODES and isinstance(col, Collection):
+    if by_passage and not where and mode in PASSAGE_MODES and "passages" in col.capabilities:
         vec = [qvec] + [None if qvec is None else col.encoder.encode_queries([q])[0] for q in queries[1:]]
         runs = [passage_ranking(col, q, v, max(k, 20), mode) for q, v in zip(queries, vec)]
         ranked = runs[0] if len(runs) == 1 else [(int(c), s) for c, s in rrf([[(str(c), s) for c, s in r] for r in runs])]
@@ -73,8 +71,7 @@ def retrieve_passages(col: Collection, queries: list[str], qvec: np.ndarray | No
 
 def _metadata(col: Collection, doc_id: str, cache: dict[str, dict]) -> dict:
     if doc_id not in cache:
-        get = getattr(col.store, "get_document", None)
-        doc = get(doc_id) if get else None
+        doc = col.store.get_document(doc_id) if "documents" in col.capabilities else None
         cache[doc_id] = doc.metadata if doc is not None else {}
     return cache[doc_id]
 

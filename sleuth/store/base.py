@@ -29,7 +29,10 @@ CAPABILITIES = {
     "term-statistics": "query expansion without a generator (ask --rewrite)",
     "tune": "sleuth tune (trained models stored with the collection)",
     "import-vectors": "importing precomputed vectors (index --vectors)",
-    "documents": "listing, showing and removing documents by id",
+    "passages": "rankings of passages, several per document, for reading answers",
+    "abstention": "an abstention threshold calibrated and stored with the collection",
+    "sources": "a ledger of the files already indexed (unchanged files are skipped before they are read)",
+    "documents": "the documents' full records (sleuth ls, show, meta, cite, synth)",
 }
 """Capability name -> what it enables, as an error message names it."""
 
@@ -105,6 +108,10 @@ class Searchable:
 
     def close(self) -> None:
         raise NotImplementedError
+
+    def unembedded(self) -> int:
+        """Live passages without a vector yet; none for an engine that embeds passages as it writes them."""
+        return 0
 
     def __enter__(self: S) -> S:
         return self
