@@ -23,10 +23,6 @@ from sleuth.errors import CollectionError
 from sleuth.index.manifest import read_manifest, write_manifest
 from sleuth.docstore.store import DocStore
 
-DERIVED = {"lexical index": "lexical", "vectors": "vectors"}
-"""Derived indexes by name -> their folder in the collection directory."""
-
-
 class BindingError(CollectionError):
     """A docstore or a derived index that does not belong with the rest of the collection."""
 
@@ -51,9 +47,9 @@ def check_docstore(directory: Path, meta: dict[str, Any], store: DocStore) -> No
         )
 
 
-def check_index(directory: Path, name: str, store: DocStore) -> None:
-    """The derived index ``name`` was built over this docstore and not beyond what it holds."""
-    folder = directory / DERIVED[name]
+def check_index(directory: Path, name: str, folder_name: str, store: DocStore) -> None:
+    """The derived index ``name`` (in ``folder_name``) was built over this docstore and not beyond what it holds."""
+    folder = directory / folder_name
     manifest = read_manifest(folder)
     owner = manifest.get("docstore")
     repair = f"Run `sleuth doctor --repair --collection {directory}` to rebuild it from the docstore."
@@ -69,15 +65,16 @@ def check_index(directory: Path, name: str, store: DocStore) -> None:
             repair + " Documents added after the rollback point must then be indexed again.", index=name)
 
 
-def check(directory: Path, meta: dict[str, Any], store: DocStore, names: list[str]) -> None:
+def check(directory: Path, meta: dict[str, Any], store: DocStore, indexes: list[tuple[str, str]]) -> None:
+    """The docstore, then each derived index given as (name, folder)."""
     check_docstore(directory, meta, store)
-    for name in names:
-        check_index(directory, name, store)
+    for name, folder in indexes:
+        check_index(directory, name, folder, store)
 
 
-def bind_manifests(directory: Path, store: DocStore) -> None:
-    """Record the docstore id in manifests written before it existed (writers only)."""
-    for folder in DERIVED.values():
+def bind_manifests(directory: Path, store: DocStore, folders: list[str]) -> None:
+    """Record the docstore id in the manifests (in ``folders``) written before it existed (writers only)."""
+    for folder in folders:
         path = directory / folder
         if (path / "manifest.json").exists():
             manifest = read_manifest(path)

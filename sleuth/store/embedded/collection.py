@@ -14,7 +14,7 @@ from typing import Any
 
 from sleuth.config import Settings
 from sleuth.errors import CollectionError
-from sleuth.index import lexical, vectors
+from sleuth.index import vectors
 from sleuth.index.dense import DenseIndex
 from sleuth.index.lexical import LexicalIndex
 from sleuth.index.encoders import Encoder
@@ -27,6 +27,7 @@ from sleuth.docstore.store import DocStore
 from sleuth.docstore.integrity import content_hash
 from sleuth.docstore.papers import corrected
 from sleuth.store.base import CAPABILITIES, Failure, IngestSummary, Searchable, document_spans
+from sleuth.store.embedded.derived import DERIVED, kept
 from sleuth.store.embedded.layout import DOCSTORE, LEXICAL, LOCK, VECTORS, clear_trash, refuse_foreign
 from sleuth.store.embedded.lock import WriteLock
 from sleuth.store.embedded.meta import META, MetaDamagedError, immutable_part, new_meta, read_meta, save_meta, upgrade_meta, write_tuned
@@ -53,8 +54,8 @@ class Collection(Searchable):
         self.store = DocStore(directory / DOCSTORE, readonly=readonly)
         try:
             if bind:
-                names = [n for n in binding.DERIVED if n != "vectors" or self.settings.encoder != "none"]
-                binding.check(directory, meta, self.store, names)
+                indexes = [(d.name, d.folder) for d in kept(self.settings.to_dict())]
+                binding.check(directory, meta, self.store, indexes)
             if bind and not readonly:
                 self._bind_manifests()
         except BaseException:
@@ -75,7 +76,7 @@ class Collection(Searchable):
         with contextlib.nullcontext() if locked else WriteLock(self.directory):
             self.meta = upgrade_meta(self.directory, self.meta, str(self.store.id))
             self.store.set_meta_copy(immutable_part(self.meta))
-            binding.bind_manifests(self.directory, self.store)
+            binding.bind_manifests(self.directory, self.store, [DERIVED.get(n).folder for n in DERIVED])
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -183,18 +184,17 @@ class Collection(Searchable):
         """
         self._writable()
         summary = IngestSummary()
-        unflushed = 0  # passages committed to the docstore but not yet in a lexical segment
+        derived = [d for d in kept(self.settings.to_dict()) if embed or not d.deferrable]
+        fresh = dict.fromkeys((d.name for d in derived), 0)  # passages committed since each index caught up
 
         def commit() -> None:
-            nonlocal unflushed
             before = summary.chunks
             self._commit(pending, summary, on_commit, seen)
-            unflushed += summary.chunks - before
-            if unflushed >= lexical.FLUSH_ROWS:  # bounded memory, and a crash leaves a bounded tail
-                lexical.flush(self.directory / LEXICAL, self.store, self.analyzer)
-                unflushed = 0
-            if embed and self.encoder is not None and self.unembedded() >= vectors.SEGMENT_ROWS:
-                vectors.flush(self.directory / VECTORS, self.store, self.encoder, on_embed)
+            for d in derived:
+                fresh[d.name] += summary.chunks - before
+                if d.due(self, fresh[d.name]):
+                    d.flush(self, on_embed)
+                    fresh[d.name] = 0
 
         with WriteLock(self.directory):
             pending: dict[str, Document] = {}
@@ -215,11 +215,14 @@ class Collection(Searchable):
                         summary.failed.append(Failure(item.source, item.line, item.reason, getattr(item, "empty", False)))
                     if on_progress and not isinstance(item, SourceSeen):  # bookkeeping after a file's records
                         on_progress(1)
-            finally:
+            finally:  # what was committed is indexed lexically even when the input failed
                 self._commit(pending, summary, on_commit, seen)
-                lexical.flush(self.directory / LEXICAL, self.store, self.analyzer)
-            if self.encoder is not None and embed:
-                vectors.flush(self.directory / VECTORS, self.store, self.encoder, on_embed)
+                for d in derived:
+                    if not d.deferrable:
+                        d.flush(self, on_embed)
+            for d in derived:
+                if d.deferrable:
+                    d.flush(self, on_embed)
         self._lexical = self._dense = None
         return summary
 
@@ -302,9 +305,8 @@ class Collection(Searchable):
         self._writable()
         with WriteLock(self.directory):
             n = self.store.delete(doc_ids)
-            lexical.flush(self.directory / LEXICAL, self.store, self.analyzer)
-            if self.encoder is not None:
-                vectors.flush(self.directory / VECTORS, self.store, self.encoder)
+            for d in kept(self.settings.to_dict()):
+                d.flush(self)
         self._lexical = self._dense = None
         return n
 

@@ -10,18 +10,14 @@ into an empty "healthy" collection.
 
 from __future__ import annotations
 
-import shutil
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sleuth.errors import CollectionError, SleuthError
-from sleuth.index import lexical, vectors
-from sleuth.index.container import verify
-from sleuth.index.manifest import read_manifest, write_manifest
-from sleuth.index.vectors import verify_vector_segment
 from sleuth.store.embedded import binding
+from sleuth.store.embedded.derived import kept
 from sleuth.docstore.store import DocStore
 from sleuth.store.embedded.layout import DOCSTORE
 from sleuth.store.embedded.lock import WriteLock
@@ -57,9 +53,9 @@ def diagnose(directory: Path) -> Report:
         return report
     try:
         settings = (meta or store.meta_copy() or {}).get("settings", {})
-        _check_lexical(directory, store, report)
-        if settings.get("encoder", "minilm") != "none":
-            _check_vectors(directory, store, report)
+        for index in kept(settings):
+            for name, ok, detail in index.verify(directory, store):
+                report.add(name, ok, detail)
     finally:
         store.close()
     return report
@@ -118,69 +114,6 @@ def _copy_agrees(copy: dict[str, Any] | None, meta: dict[str, Any]) -> bool:
     return copy is not None and all(copy.get(k) == meta.get(k) for k in keys)
 
 
-def _binding_problem(directory: Path, name: str, store: DocStore) -> str | None:
-    try:
-        binding.check_index(directory, name, store)
-    except SleuthError as exc:
-        return exc.what
-    return None
-
-
-def _check_lexical(directory: Path, store: DocStore, report: Report) -> None:
-    lex = directory / binding.DERIVED["lexical index"]
-    try:
-        problem = _binding_problem(directory, "lexical index", store)
-        if problem:
-            report.add("lexical index", False, problem)
-            return
-        manifest = read_manifest(lex)
-        if lexical.is_outdated(lex):
-            report.add("lexical index", False, "lexical index is in an older format (searches index it in memory); "
-                       "`sleuth doctor --repair` or any `sleuth index` rebuilds it")
-            return
-        fix = lexical.fix_message(lex)
-        for entry in manifest["segments"]:  # every file, read in full against its checksum
-            verify(lex / entry["file"], entry, fix)
-            if entry.get("deletes"):
-                verify(lex / entry["deletes"]["file"], entry["deletes"], fix)
-        pending = store.max_chunk_id() - int(manifest["covered"])
-        detail = f"{len(manifest['segments'])} segment(s), checksums ok"
-        if pending > 0:
-            detail += f"; passages after id {manifest['covered']} not yet in a segment (indexed in memory on open)"
-        report.add("lexical index", True, detail)
-    except (SleuthError, OSError) as exc:
-        report.add("lexical index", False, getattr(exc, "what", str(exc)))
-
-
-def _check_vectors(directory: Path, store: DocStore, report: Report) -> None:
-    vec = directory / binding.DERIVED["vectors"]
-    try:
-        problem = _binding_problem(directory, "vectors", store)
-        if problem:
-            report.add("vectors", False, problem)
-            return
-        manifest = read_manifest(vec)
-        for entry in manifest["segments"]:  # every file, read in full against its checksum
-            verify_vector_segment(vec, entry)
-        model = manifest.get("model") or {}
-        pending = store.count_chunks_between(int(manifest["covered"]) + 1, 2**62)
-        detail = (f"{len(manifest['segments'])} segment(s), checksums ok, "
-                  f"model {model.get('id', '-')} ({model.get('checksum', '-')})")
-        if pending > 0:
-            detail += f"; {pending} passages are not embedded yet: run `sleuth index` to finish"
-        report.add("vectors", True, detail)
-    except (SleuthError, OSError) as exc:
-        report.add("vectors", False, getattr(exc, "what", str(exc)))
-        return
-    graph = manifest.get("ann")
-    if graph:
-        try:
-            verify(vec / graph["file"], graph, "Run `sleuth doctor --repair` to rebuild the ANN graph.")
-            report.add("ann graph", True, f"{graph['rows']} vectors, checksum ok")
-        except SleuthError as exc:
-            report.add("ann graph", False, exc.what)
-
-
 def repair(directory: Path) -> Report:
     """Restore meta.json, remove damaged document rows and rebuild damaged derived indexes (under the
     write lock), then diagnose again. Refuses when the docstore itself is lost or broken."""
@@ -209,19 +142,11 @@ def repair(directory: Path) -> Report:
             elif failed:
                 actions.append(_remove_damaged(col.store, failed))
             col._bind_manifests(locked=True)  # noqa: SLF001 - a format-1 collection is bound as it is repaired
-            if before.failed("lexical index"):
-                shutil.rmtree(directory / binding.DERIVED["lexical index"], ignore_errors=True)
-                actions.append("rebuilt the lexical index from the docstore")
-            lexical.flush(directory / binding.DERIVED["lexical index"], col.store, col.analyzer)
-            if col.encoder is not None:
-                if before.failed("vectors"):
-                    shutil.rmtree(directory / binding.DERIVED["vectors"], ignore_errors=True)
-                    actions.append("re-embedded every passage")
-                elif before.failed("ann graph"):  # the vectors are fine: rebuild only the graph from them
-                    folder = directory / binding.DERIVED["vectors"]
-                    write_manifest(folder, {k: v for k, v in read_manifest(folder).items() if k != "ann"})
-                    actions.append("rebuilt the ANN graph from the vectors")
-                vectors.flush(directory / binding.DERIVED["vectors"], col.store, col.encoder)
+            failed_checks = {c["check"] for c in before.checks if not c["ok"]}
+            for index in kept(col.settings.to_dict()):
+                if action := index.clear_damaged(directory, failed_checks):
+                    actions.append(action)
+                index.flush(col)
         finally:
             col.close()
     after = diagnose(directory)
