@@ -14,7 +14,7 @@ import click
 from rich.console import Console
 from rich.text import Text
 
-from sleuth.store import BACKENDS, Options, Target, get_target
+from sleuth.store import BACKENDS, TargetOptions, Target, get_target
 from sleuth.store.milvus.config import INDEX_TYPES
 from sleuth.errors import SleuthError
 from sleuth.store.base import default_collection
@@ -84,7 +84,7 @@ def target(collection: Path | None, **overrides: Any) -> Target:
     """The collection that --collection and the backend options name (embedded by default)."""
     chosen = {**backend_choice(), **overrides}
     backend = chosen.pop("backend", "embedded")
-    return get_target(backend, Options(resolve(collection), **chosen))
+    return get_target(backend, TargetOptions(resolve(collection), **chosen))
 
 
 @contextmanager

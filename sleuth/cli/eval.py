@@ -76,7 +76,8 @@ def _report_options(f: Any) -> Any:
 
 @click.group("eval", cls=_EvalGroup, context_settings={"help_option_names": ["-h", "--help"]})
 def eval_() -> None:
-    """Evaluate retrieval (default) or chunking. See `sleuth eval --help` and `sleuth eval chunking --help`."""
+    """Evaluate retrieval (default), chunking or cited answers. See `sleuth eval retrieval --help`,
+    `sleuth eval chunking --help` and `sleuth eval answers --help` (also `sleuth eval-answers`)."""
 
 
 @eval_.command("retrieval")
@@ -111,6 +112,7 @@ def retrieval(data_dir: Path, pipelines: tuple[str, ...], split: str, depth: int
     `sleuth eval DATA_DIR` is short for `sleuth eval retrieval DATA_DIR`. Also:
       sleuth eval DATA --pipeline bm25 --pipeline hybrid --compare --report out/
       sleuth eval chunking SYNTH_DIR --report out/   (token-level chunking metrics; see its --help)
+      sleuth eval answers DATA_DIR                   (cited answers; also `sleuth eval-answers`)
     """
     from sleuth.evaluate.retrieval_run import evaluate_retrieval
 
@@ -274,3 +276,12 @@ def chunking(data_dir: Path, chunkers: tuple[str, ...], sizes: tuple[int, ...], 
         out.print(significance_text(cmp))
     if report_dir is not None:
         err.print(f"Report written to {report_dir / 'report.html'} (and report.md, report.json).")
+
+
+def _add_answers() -> None:
+    from sleuth.cli.answers import eval_answers  # also `sleuth eval-answers`, its older name
+
+    eval_.add_command(eval_answers, "answers")
+
+
+_add_answers()

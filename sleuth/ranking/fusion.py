@@ -14,13 +14,14 @@ import numpy as np
 
 from sleuth.registry import Registry
 
-Run = Sequence[tuple[str, float]]
+Pairs = Sequence[tuple[str, float]]
+"""One ranking as ``(doc_id, score)`` pairs, best first (:meth:`sleuth.ranking.ranking.Ranking.pairs`)."""
 Fusion = Callable[..., list[tuple[str, float]]]
 
 FUSIONS: Registry[Fusion] = Registry("fusion method")
 
 
-def _weights(runs: Sequence[Run], weights: Sequence[float] | None) -> list[float]:
+def _weights(runs: Sequence[Pairs], weights: Sequence[float] | None) -> list[float]:
     if weights is None:
         return [1.0] * len(runs)
     if len(weights) != len(runs):
@@ -33,7 +34,7 @@ def _sorted(acc: dict[str, float]) -> list[tuple[str, float]]:
 
 
 @FUSIONS.register("rrf")
-def rrf(runs: Sequence[Run], weights: Sequence[float] | None = None, k: float = 60.0) -> list[tuple[str, float]]:
+def rrf(runs: Sequence[Pairs], weights: Sequence[float] | None = None, k: float = 60.0) -> list[tuple[str, float]]:
     """Reciprocal rank fusion: score(d) = sum_r w_r / (k + rank_r(d)), ranks from 1.
 
     Cormack, Clarke & Büttcher, "Reciprocal Rank Fusion outperforms Condorcet and individual rank
@@ -46,7 +47,7 @@ def rrf(runs: Sequence[Run], weights: Sequence[float] | None = None, k: float = 
     return _sorted(acc)
 
 
-def _convex(runs: Sequence[Run], weights: Sequence[float] | None, norm: Callable[[np.ndarray], np.ndarray]) -> list[tuple[str, float]]:
+def _convex(runs: Sequence[Pairs], weights: Sequence[float] | None, norm: Callable[[np.ndarray], np.ndarray]) -> list[tuple[str, float]]:
     acc: dict[str, float] = {}
     for w, run in zip(_weights(runs, weights), runs):
         if not run:
@@ -71,7 +72,7 @@ def zscore_norm(x: np.ndarray) -> np.ndarray:
 
 
 @FUSIONS.register("minmax")
-def minmax(runs: Sequence[Run], weights: Sequence[float] | None = None) -> list[tuple[str, float]]:
+def minmax(runs: Sequence[Pairs], weights: Sequence[float] | None = None) -> list[tuple[str, float]]:
     """Convex combination of min-max normalised scores: sum_r w_r * (s - min_r) / (max_r - min_r).
 
     Fox & Shaw's CombSUM with min-max normalisation (TREC-2, 1994); Bruch, Gai & Ingber, "An Analysis
@@ -81,6 +82,6 @@ def minmax(runs: Sequence[Run], weights: Sequence[float] | None = None) -> list[
 
 
 @FUSIONS.register("zscore")
-def zscore(runs: Sequence[Run], weights: Sequence[float] | None = None) -> list[tuple[str, float]]:
+def zscore(runs: Sequence[Pairs], weights: Sequence[float] | None = None) -> list[tuple[str, float]]:
     """Convex combination of z-score normalised scores (Montague & Aslam, CIKM 2001), shifted to >= 0."""
     return _convex(runs, weights, zscore_norm)

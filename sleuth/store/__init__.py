@@ -99,7 +99,7 @@ class MilvusTarget:
 
 
 @dataclass(frozen=True)
-class Options:
+class TargetOptions:
     """Everything the command line says about where a collection lives."""
 
     directory: Path
@@ -110,11 +110,11 @@ class Options:
     milvus_bm25: bool = True
 
 
-BACKENDS: Registry[Callable[[Options], Target]] = Registry("backend")
+BACKENDS: Registry[Callable[[TargetOptions], Target]] = Registry("backend")
 BACKENDS.add("embedded", lambda o: EmbeddedTarget(o.directory))
 BACKENDS.add("milvus", lambda o: MilvusTarget(MilvusConfig(
     o.milvus_uri or "", o.milvus_collection, o.milvus_index, o.milvus_shards, o.milvus_bm25)))
 
 
-def get_target(backend: str, options: Options) -> Target:
+def get_target(backend: str, options: TargetOptions) -> Target:
     return BACKENDS.get(backend)(options)

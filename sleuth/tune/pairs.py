@@ -51,7 +51,7 @@ _WORD = re.compile(r"\w+")
 
 
 @dataclass(frozen=True)
-class Passage:
+class TrainingPassage:
     doc_id: str
     text: str
     """What the encoders see: title, then the passage (``sleuth.index.vectors.passage_text``)."""
@@ -60,9 +60,9 @@ class Passage:
 @dataclass(frozen=True)
 class Pair:
     query: str
-    positive: Passage
+    positive: TrainingPassage
     kind: str
-    negatives: tuple[Passage, ...] = field(default=())
+    negatives: tuple[TrainingPassage, ...] = field(default=())
 
 
 def _words(text: str) -> list[str]:
@@ -80,7 +80,7 @@ def title_pairs(docs: Iterable[tuple[str, str, str]]) -> list[Pair]:
     out = []
     for doc_id, title, text in docs:
         if len(_words(title)) >= MIN_QUERY_WORDS and len(_words(text)) >= MIN_PASSAGE_WORDS:
-            out.append(Pair(title.strip(), Passage(doc_id, text.strip()), "title"))
+            out.append(Pair(title.strip(), TrainingPassage(doc_id, text.strip()), "title"))
     return out
 
 
@@ -94,7 +94,7 @@ def ict_pair(doc_id: str, title: str, text: str, rng: random.Random) -> Pair | N
     rest = " ".join(rest.split())
     if len(_words(rest)) < MIN_PASSAGE_WORDS:
         return None
-    return Pair(text[a:b].strip(), Passage(doc_id, passage_text(title, rest)), "ict")
+    return Pair(text[a:b].strip(), TrainingPassage(doc_id, passage_text(title, rest)), "ict")
 
 
 def train_split_pairs(data_dir: Path | str, passages: dict[str, str], split: str = "train") -> list[Pair]:
@@ -118,7 +118,7 @@ def train_split_pairs(data_dir: Path | str, passages: dict[str, str], split: str
             continue
         for doc_id, grade in sorted(qrels[qid].items()):
             if grade > 0 and doc_id in passages:
-                out.append(Pair(queries[qid], Passage(doc_id, passages[doc_id]), "train"))
+                out.append(Pair(queries[qid], TrainingPassage(doc_id, passages[doc_id]), "train"))
     return out
 
 
@@ -143,12 +143,12 @@ def split_pairs(pairs: Sequence[Pair], fraction: float, seed: int,
 
 
 def filter_negatives(
-    positive: Passage,
-    candidates: Sequence[tuple[Passage, float]],
+    positive: TrainingPassage,
+    candidates: Sequence[tuple[TrainingPassage, float]],
     positive_score: float | None,
     n: int,
     rng: random.Random,
-) -> tuple[Passage, ...]:
+) -> tuple[TrainingPassage, ...]:
     """Up to ``n`` negatives drawn from ranked ``(passage, score)`` candidates, false negatives removed.
 
     Dropped: the positive's own document, ranks below ``SKIP_TOP``, anything scoring at least the positive
@@ -183,7 +183,7 @@ def mine_negatives(
     pipe = get_pipeline(mode)
     pipe.prepare(col)
     rng = random.Random(seed)
-    texts: dict[int, Passage] = {}
+    texts: dict[int, TrainingPassage] = {}
     out = []
     for i, pair in enumerate(pairs):
         ranked = pipe(col, pair.query, MINE_DEPTH)
@@ -196,7 +196,7 @@ def mine_negatives(
                 found = col.store.get_chunk(int(chunk_id))
                 if found is None:  # deleted since the index was loaded
                     continue
-                texts[chunk_id] = Passage(doc_id, passage_text(found[1], found[0].text))
+                texts[chunk_id] = TrainingPassage(doc_id, passage_text(found[1], found[0].text))
             cands.append((texts[chunk_id], score))
         out.append(replace(pair, negatives=filter_negatives(pair.positive, cands, pos_score, n, rng)))
         if on_progress:
@@ -251,13 +251,13 @@ def question_pairs(col: Collection, generator: Any, n: int, *, seed: int = 0, de
         chunk, title = found
         shown = chunk.text[:QUESTION_SHOWN_CHARS]
         reply = generator.generate(prompt_messages(shown, title), max_tokens=QUESTION_MAX_TOKENS,
-                                   temperature=0.0, stop=["Answer:", "Passage:"])
+                                   temperature=0.0, stop=["Answer:", "TrainingPassage:"])
         q = parse_question(reply or "")
         if (q is None or question_problem(q, shown) is not None
                 or not set(analyzer.terms(q)) & set(analyzer.terms(shown))
                 or any(jaccard(q, p.query) >= DUPLICATE_JACCARD for p in out)):
             continue
-        out.append(Pair(q, Passage(chunk.doc_id, passage_text(title, chunk.text)), "question"))
+        out.append(Pair(q, TrainingPassage(chunk.doc_id, passage_text(title, chunk.text)), "question"))
         if on_progress:
             on_progress(len(out), n)
     return out

@@ -76,14 +76,14 @@ def llama_server(smollm2_gguf: Path, tmp_path_factory: pytest.TempPathFactory) -
     for module in ("uvicorn", "fastapi", "sse_starlette", "starlette_context", "pydantic_settings"):
         if importlib.util.find_spec(module) is None:
             pytest.skip(f"{module} is missing: pip install 'llama-cpp-python[server]==0.3.36'")
-    from sleuth.rag.generators.gguf import default_threads
+    from sleuth.rag.generators.gguf import llama_threads
 
     port = free_port()
     log_path = tmp_path_factory.mktemp("llama-server") / "server.log"
     cmd = [
         sys.executable, "-m", "llama_cpp.server", "--model", str(smollm2_gguf),
         "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048",
-        "--n_threads", str(default_threads()), "--n_threads_batch", str(default_threads()),
+        "--n_threads", str(llama_threads()), "--n_threads_batch", str(llama_threads()),
         "--api_key", SERVER_KEY,
     ]  # fmt: skip
     # Output goes to a file, not a pipe: a pipe nobody reads fills up and stalls the server.

@@ -49,15 +49,15 @@ def test_ict_needs_two_sentences() -> None:
 
 
 def test_filter_negatives_drops_false_negatives() -> None:
-    pos = P.Passage("p", "the positive passage about graphs and trees")
+    pos = P.TrainingPassage("p", "the positive passage about graphs and trees")
     cands = [
-        (P.Passage("x0", "rank zero is skipped"), 9.0),
-        (P.Passage("x1", "rank one is skipped"), 8.0),
-        (P.Passage("p", "the positive document itself"), 7.0),
-        (P.Passage("x3", "scores above the positive"), 6.5),
-        (P.Passage("x4", "the positive passage about graphs and trees too"), 4.0),  # near-copy
-        (P.Passage("x5", "a genuine hard negative on cooking"), 3.0),
-        (P.Passage("x6", "another negative on music"), 2.0),
+        (P.TrainingPassage("x0", "rank zero is skipped"), 9.0),
+        (P.TrainingPassage("x1", "rank one is skipped"), 8.0),
+        (P.TrainingPassage("p", "the positive document itself"), 7.0),
+        (P.TrainingPassage("x3", "scores above the positive"), 6.5),
+        (P.TrainingPassage("x4", "the positive passage about graphs and trees too"), 4.0),  # near-copy
+        (P.TrainingPassage("x5", "a genuine hard negative on cooking"), 3.0),
+        (P.TrainingPassage("x6", "another negative on music"), 2.0),
     ]
     got = P.filter_negatives(pos, cands, positive_score=6.0, n=5, rng=random.Random(0))
     assert [p.doc_id for p in got] == ["x5", "x6"]
@@ -123,7 +123,7 @@ def test_fixture_is_where_the_test_expects(tmp_path: Path) -> None:
 
 
 def test_judged_pairs_are_held_out_by_query() -> None:
-    pos = P.Passage("shared-doc", "a passage")
+    pos = P.TrainingPassage("shared-doc", "a passage")
     judged = [P.Pair(f"question {i}", pos, "train") for i in range(400)]
     train, held = P.split_pairs(judged, 0.0, seed=0, judged_fraction=0.25)
     assert 60 < len(held) < 140  # by query: one document's judged pairs fall on both sides

