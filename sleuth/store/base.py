@@ -161,6 +161,25 @@ class Searchable:
         return filtered(run, k, self.store.matching(conditions), self.store.count_documents())
 
 
+def batch_documents(items: Iterable[Any], batch_size: int, pending: dict[str, Document], commit: Callable[[], None],
+                    other: Callable[[Any], None], on_item: Callable[[Any], None] | None = None) -> None:
+    """Gather the Documents of ``items`` in ``pending`` and ``commit()`` every ``batch_size`` distinct ids, and
+    before an id already pending (so a later copy of a document replaces the earlier one, in order); anything
+    else (a rejected record, a ledger entry) goes to ``other``; ``on_item`` sees every item once handled. The
+    caller commits the last, partial batch."""
+    for item in items:
+        if isinstance(item, Document):
+            if item.doc_id in pending:
+                commit()
+            pending[item.doc_id] = item
+            if len(pending) >= batch_size:
+                commit()
+        else:
+            other(item)
+        if on_item is not None:
+            on_item(item)
+
+
 def document_spans(doc: Document, settings: Settings) -> list[tuple[int, int]]:
     """The passages of ``doc`` as character spans; empty when it has neither text nor title."""
     from sleuth.chunking import chunk_document  # writers only: a search does not import the chunkers

@@ -71,6 +71,26 @@ class Request:
     stop: list[str] | None
 
 
+class CheckedGenerator:
+    """A :class:`Generator` that checks each request once (:func:`check_request`) and hands it to
+    :meth:`complete` (the whole reply) or :meth:`pieces` (streamed)."""
+
+    def generate(self, messages: list[Message], *, max_tokens: int = 256, temperature: float = 0.0,
+                 stop: list[str] | None = None) -> str:
+        return self.complete(check_request(messages, max_tokens, temperature, stop))
+
+    def stream(self, messages: list[Message], *, max_tokens: int = 256, temperature: float = 0.0,
+               stop: list[str] | None = None) -> Iterator[str]:
+        # Checked here, not inside the generator, so a bad request fails at the call, not at first next().
+        return self.pieces(check_request(messages, max_tokens, temperature, stop))
+
+    def complete(self, req: Request) -> str:
+        raise NotImplementedError
+
+    def pieces(self, req: Request) -> Iterator[str]:
+        raise NotImplementedError
+
+
 def check_request(
     messages: Sequence[Mapping[str, str]],
     max_tokens: int,

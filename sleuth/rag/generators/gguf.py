@@ -17,11 +17,10 @@ from typing import Any
 
 from sleuth.errors import ConfigError
 from sleuth.rag.generators.base import (
+    CheckedGenerator,
     GeneratorError,
-    Message,
     Request,
     check_int,
-    check_request,
 )
 
 __all__ = ["LlamaCppGenerator", "check_gguf", "llama_threads", "smollm2", "smollm2_path"]
@@ -107,7 +106,7 @@ def _import_llama_cpp() -> Any:
     return llama_cpp
 
 
-class LlamaCppGenerator:
+class LlamaCppGenerator(CheckedGenerator):
     """A GGUF chat model run by llama.cpp on the CPU, with the chat template stored in the file.
 
     ``n_ctx`` is the context window in tokens (prompt and reply together). ``n_threads`` is used both
@@ -169,31 +168,12 @@ class LlamaCppGenerator:
         except ValueError as e:
             raise self._error(e) from e
 
-    def generate(
-        self,
-        messages: list[Message],
-        *,
-        max_tokens: int = 256,
-        temperature: float = 0.0,
-        stop: list[str] | None = None,
-    ) -> str:
-        req = check_request(messages, max_tokens, temperature, stop)
+    def complete(self, req: Request) -> str:
         with self._lock:
             reply = self._complete(req, stream=False)
         return reply["choices"][0]["message"].get("content") or ""
 
-    def stream(
-        self,
-        messages: list[Message],
-        *,
-        max_tokens: int = 256,
-        temperature: float = 0.0,
-        stop: list[str] | None = None,
-    ) -> Iterator[str]:
-        # Checked here, not inside the generator, so a bad request fails at the call, not at first next().
-        return self._stream(check_request(messages, max_tokens, temperature, stop))
-
-    def _stream(self, req: Request) -> Iterator[str]:
+    def pieces(self, req: Request) -> Iterator[str]:
         with self._lock:
             chunks = self._complete(req, stream=True)
             try:  # llama-cpp-python checks the prompt length only when the stream starts

@@ -34,12 +34,11 @@ from urllib.parse import urlsplit
 from sleuth import __version__
 from sleuth.errors import ConfigError
 from sleuth.rag.generators.base import (
+    CheckedGenerator,
     GeneratorError,
-    Message,
     Request,
     check_int,
     check_number,
-    check_request,
 )
 from sleuth.rag.generators.openai_wire import (
     MAX_WAIT,
@@ -76,7 +75,7 @@ class _Failure:
     wait: float = 0.0  # the least wait before the next attempt (from Retry-After)
 
 
-class OpenAIGenerator:
+class OpenAIGenerator(CheckedGenerator):
     """A chat model behind an OpenAI-compatible HTTP API at ``base_url`` (the root that
     ``/chat/completions`` hangs off, e.g. ``http://127.0.0.1:8080/v1``).
 
@@ -267,31 +266,13 @@ class OpenAIGenerator:
             body["stop"] = req.stop
         return body
 
-    def generate(
-        self,
-        messages: list[Message],
-        *,
-        max_tokens: int = 256,
-        temperature: float = 0.0,
-        stop: list[str] | None = None,
-    ) -> str:
-        body = self._body(check_request(messages, max_tokens, temperature, stop), stream=False)
+    def complete(self, req: Request) -> str:
+        body = self._body(req, stream=False)
         with self._open("POST", "/chat/completions", body) as (url, resp):
             reply = parse_json(resp.read(), url)
         return reply_content(reply, "message", url) or ""
 
-    def stream(
-        self,
-        messages: list[Message],
-        *,
-        max_tokens: int = 256,
-        temperature: float = 0.0,
-        stop: list[str] | None = None,
-    ) -> Iterator[str]:
-        # Checked here, not inside the generator, so a bad request fails at the call, not at first next().
-        return self._stream(check_request(messages, max_tokens, temperature, stop))
-
-    def _stream(self, req: Request) -> Iterator[str]:
+    def pieces(self, req: Request) -> Iterator[str]:
         body = self._body(req, stream=True)
         with self._open("POST", "/chat/completions", body) as (url, resp):
             if (resp.getheader("Content-Type") or "").startswith("application/json"):

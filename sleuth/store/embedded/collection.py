@@ -26,7 +26,7 @@ from sleuth.atomic import fsync_dir
 from sleuth.docstore.store import DocStore
 from sleuth.docstore.integrity import content_hash
 from sleuth.docstore.papers import corrected
-from sleuth.store.base import CAPABILITIES, Failure, IngestSummary, Searchable, document_spans
+from sleuth.store.base import CAPABILITIES, Failure, IngestSummary, Searchable, batch_documents, document_spans
 from sleuth.store.embedded.derived import DERIVED, kept
 from sleuth.store.embedded.layout import DOCSTORE, LEXICAL, LOCK, VECTORS, clear_trash, refuse_foreign
 from sleuth.store.embedded.lock import WriteLock
@@ -199,22 +199,20 @@ class Collection(Searchable):
         with WriteLock(self.directory):
             pending: dict[str, Document] = {}
             seen: list[SourceRecord] = []  # recorded with (or after) the documents they gave
+            def other(item: Any) -> None:
+                if isinstance(item, (Unchanged, SourceSeen)):
+                    seen.append(item.record)
+                    if isinstance(item, Unchanged):
+                        summary.skipped += len(item.record.doc_ids)
+                else:
+                    summary.failed.append(Failure(item.source, item.line, item.reason, getattr(item, "empty", False)))
+
+            def progressed(item: Any) -> None:
+                if on_progress and not isinstance(item, SourceSeen):  # bookkeeping after a file's records
+                    on_progress(1)
+
             try:
-                for item in items:
-                    if isinstance(item, Document):
-                        if item.doc_id in pending:
-                            commit()
-                        pending[item.doc_id] = item
-                        if len(pending) >= batch_size:
-                            commit()
-                    elif isinstance(item, (Unchanged, SourceSeen)):
-                        seen.append(item.record)
-                        if isinstance(item, Unchanged):
-                            summary.skipped += len(item.record.doc_ids)
-                    else:
-                        summary.failed.append(Failure(item.source, item.line, item.reason, getattr(item, "empty", False)))
-                    if on_progress and not isinstance(item, SourceSeen):  # bookkeeping after a file's records
-                        on_progress(1)
+                batch_documents(items, batch_size, pending, commit, other, progressed)
             finally:  # what was committed is indexed lexically even when the input failed
                 self._commit(pending, summary, on_commit, seen)
                 for d in derived:

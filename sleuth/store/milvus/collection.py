@@ -35,7 +35,7 @@ from sleuth.errors import CollectionError, ConfigError, InputError
 from sleuth.extras import need
 from sleuth.index.encoders import Encoder
 from sleuth.store.milvus.search import IN_BATCH, MilvusDense, MilvusLexical, MilvusStore, literal
-from sleuth.store.base import Failure, IngestSummary, Searchable, default_collection
+from sleuth.store.base import Failure, IngestSummary, Searchable, batch_documents, default_collection
 from sleuth.text import Analyzer
 from sleuth.types import Document
 
@@ -262,17 +262,9 @@ class MilvusCollection(Searchable):
                 on_commit(list(pending))
             pending.clear()
 
-        for item in items:
-            if isinstance(item, Document):
-                if item.doc_id in pending:
-                    commit()
-                pending[item.doc_id] = item
-                if len(pending) >= batch_size:
-                    commit()
-            else:
-                summary.failed.append(Failure(item.source, item.line, item.reason))
-            if on_progress:
-                on_progress(1)
+        batch_documents(items, batch_size, pending, commit,
+                        lambda item: summary.failed.append(Failure(item.source, item.line, item.reason)),
+                        (lambda item: on_progress(1)) if on_progress else None)
         commit()
         self.flush()
         return summary
