@@ -12,7 +12,7 @@ and "never judged" differ for the metrics and for error analysis.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -117,6 +117,28 @@ def load_qrels(data_dir: Path, split: str = "test") -> Qrels:
                 )
             judged[doc_id] = grade
     return qrels
+
+
+def write_jsonl(path: Path, records: Iterable[dict[str, Any]]) -> None:
+    """One JSON object per line, UTF-8, as BEIR's files are."""
+    with path.open("w", encoding="utf-8", newline="\n") as f:
+        for rec in records:
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+
+
+def write_beir(out: Path, corpus: Iterable[dict[str, Any]], queries: Iterable[dict[str, Any]],
+               qrels: Iterable[tuple[str, str, int]], split: str = "test") -> dict[str, Path]:
+    """``corpus.jsonl``, ``queries.jsonl`` and ``qrels/<split>.tsv`` (with its header) in ``out``; what
+    :func:`load_queries` and :func:`load_qrels` read back."""
+    (out / "qrels").mkdir(parents=True, exist_ok=True)
+    paths = {"corpus": out / "corpus.jsonl", "queries": out / "queries.jsonl", "qrels": out / "qrels" / f"{split}.tsv"}
+    write_jsonl(paths["corpus"], corpus)
+    write_jsonl(paths["queries"], queries)
+    with paths["qrels"].open("w", encoding="utf-8", newline="\n") as f:
+        f.write("query-id\tcorpus-id\tscore\n")
+        for qid, doc_id, grade in qrels:
+            f.write(f"{qid}\t{doc_id}\t{grade}\n")
+    return paths
 
 
 def check_consistency(queries: dict[str, str], qrels: Qrels) -> list[str]:

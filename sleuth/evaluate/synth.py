@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sleuth.evaluate.beir import write_beir, write_jsonl
 from sleuth.errors import ConfigError, EvaluationError, InputError
 from sleuth.evaluate.quality import query_problem
 from sleuth.evaluate.synth_questions import (
@@ -196,32 +197,14 @@ def write_eval_set(out_dir: Path | str, docs: Sequence[Document], result: SynthR
         raise InputError(f"{out} is not empty and was not written by sleuth synth.",
                          "Pass a new or empty directory to --out, so no dataset is overwritten.")
     verify_spans(result.questions, {d.doc_id: d.text for d in docs})
-    (out / "qrels").mkdir(parents=True, exist_ok=True)
-    paths = {"corpus": out / "corpus.jsonl", "queries": out / "queries.jsonl",
-             "qrels": out / "qrels" / "test.tsv", "spans": out / "spans.jsonl", "manifest": out / "synth.json"}
-
-    def dump(obj: Any) -> str:
-        return json.dumps(obj, ensure_ascii=False) + "\n"
-
-    with paths["corpus"].open("w", encoding="utf-8", newline="\n") as f:
-        for d in docs:
-            rec: dict[str, Any] = {"_id": d.doc_id, "title": d.title, "text": d.text}
-            if d.metadata:
-                rec["metadata"] = d.metadata
-            f.write(dump(rec))
-    with paths["queries"].open("w", encoding="utf-8", newline="\n") as f:
-        for q in result.questions:
-            f.write(dump({"_id": q.query_id, "text": q.question,
-                          "metadata": {"method": q.method, "doc_ids": q.doc_ids}}))
-    with paths["qrels"].open("w", encoding="utf-8", newline="\n") as f:
-        f.write("query-id\tcorpus-id\tscore\n")
-        for q in result.questions:
-            for doc_id in q.doc_ids:
-                f.write(f"{q.query_id}\t{doc_id}\t1\n")
-    with paths["spans"].open("w", encoding="utf-8", newline="\n") as f:
-        for q in result.questions:
-            f.write(dump({"query_id": q.query_id, "question": q.question, "answer": q.answer, "method": q.method,
-                          "references": [r.to_dict() for r in q.references]}))
+    corpus = ({"_id": d.doc_id, "title": d.title, "text": d.text, **({"metadata": d.metadata} if d.metadata else {})}
+              for d in docs)
+    queries = ({"_id": q.query_id, "text": q.question, "metadata": {"method": q.method, "doc_ids": q.doc_ids}}
+               for q in result.questions)
+    paths = write_beir(out, corpus, queries, ((q.query_id, d, 1) for q in result.questions for d in q.doc_ids))
+    paths |= {"spans": out / "spans.jsonl", "manifest": out / "synth.json"}
+    write_jsonl(paths["spans"], ({"query_id": q.query_id, "question": q.question, "answer": q.answer, "method": q.method,
+                                  "references": [r.to_dict() for r in q.references]} for q in result.questions))
     paths["manifest"].write_text(json.dumps(result.manifest(len(docs)), indent=2) + "\n", encoding="utf-8")
     return paths
 
