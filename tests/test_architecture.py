@@ -56,3 +56,9 @@ def test_the_walk_finds_a_lazy_cycle_and_ignores_type_checking_imports(tmp_path:
     assert cycles(collapse(fine, 2)) == [["pkg.a", "pkg.b"]]
     assert explain(fine, ["pkg.a", "pkg.b"], 2) == ["pkg.a.x imports pkg.b.y", "pkg.b.y imports pkg.a.x"]
     assert cycles(fine) == [["pkg.a.x", "pkg.b.y"]]
+
+
+def test_test_modules_have_unique_names() -> None:
+    # tests/ has no __init__.py files, so pytest imports each test module by its file name alone.
+    names = [p.name for p in (PACKAGE.parent / "tests").rglob("test_*.py")]
+    assert sorted({n for n in names if names.count(n) > 1}) == []
