@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/, for support
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests/, for support
 
 from support import synthetic_docs  # noqa: E402
 

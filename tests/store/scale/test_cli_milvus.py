@@ -14,7 +14,7 @@ from sleuth.cli.main import cli
 pytest.importorskip("pymilvus")
 pytest.importorskip("milvus_lite")
 
-BEIR = Path(__file__).resolve().parents[1] / "data" / "cli" / "beir-mini"
+BEIR = Path(__file__).resolve().parents[2] / "data" / "cli" / "beir-mini"
 
 
 def run(*args: Any, ok: bool = True) -> Any:
