@@ -26,6 +26,7 @@ Ratios against tantivy are computed within the run (the machine is shared and no
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -264,6 +265,11 @@ def main(argv: list[str] | None = None) -> int:
         child(a.child)
         return 0
     engines = a.engines.split(",")
+    peers = {"tantivy": ("tantivy",), "bm25s": ("bm25s", "Stemmer")}
+    missing = [m for e in engines for m in peers.get(e, ()) if importlib.util.find_spec(m) is None]
+    if missing:
+        sys.exit(f"bench_scale.py: the peer engines need {', '.join(missing)}: pip install -e '.[bench]' "
+                 "(or drop them from --engines).")
     query = sc.queries(a.data_root)[0]
     sleuth_cli = [sys.executable, "-m", "sleuth.cli.main"]  # `sleuth` itself, from this interpreter's path
     results: dict = {"machine": machine(), "sizes": {}}
