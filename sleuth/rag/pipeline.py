@@ -135,7 +135,7 @@ class Asker:
           all are kept, and it is never declined for a name.
         """
         names = analyze(question).entities
-        if not names or not self.options.mentions:
+        if not names:
             return passages, None
         asked = is_question(question)
         df = self.col.lexical.document_frequency if "term-statistics" in self.col.capabilities else None
