@@ -87,7 +87,15 @@ def year_of(md: dict[str, Any]) -> int | None:
 
 def document_fields(doc: Document) -> tuple[str, int | None]:
     """(authors JSON, year) of a document as the documents table stores them."""
-    return json.dumps(authors_of(doc.metadata), ensure_ascii=False), year_of(doc.metadata)
+    return as_json(authors_of(doc.metadata)), year_of(doc.metadata)
+
+
+def as_json(value: Any) -> str:
+    """``json.dumps(value)`` (non-ASCII kept, unknown types as str); an empty list or dict, what most
+    plain-text documents have, without the encoder (ingest writes several per document)."""
+    if not value and isinstance(value, (list, dict)):
+        return "[]" if isinstance(value, list) else "{}"
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 def authors_of(md: dict[str, Any]) -> list[str]:
@@ -100,7 +108,7 @@ def authors_of(md: dict[str, Any]) -> list[str]:
 
 def chunk_fields(md: dict[str, Any], start: int, end: int) -> tuple[int | None, str, str]:
     """(page, section label, page_breaks JSON) of the passage ``[start, end)``."""
-    return page_at(md, start), section_label_at(md, start) or "", json.dumps(page_breaks(md, start, end))
+    return page_at(md, start), section_label_at(md, start) or "", as_json(page_breaks(md, start, end))
 
 
 @dataclass(frozen=True)
@@ -201,8 +209,17 @@ def forget_documents(db: sqlite3.Connection, doc_ids: Iterable[str]) -> None:
 # -- corrections -----------------------------------------------------------------------------------
 
 def get_correction(db: sqlite3.Connection, doc_id: str) -> dict[str, Any]:
-    row = db.execute("SELECT fields FROM corrections WHERE doc_id = ?", (doc_id,)).fetchone()
-    return json.loads(row[0]) if row else {}
+    return get_corrections(db, [doc_id]).get(doc_id, {})
+
+
+def get_corrections(db: sqlite3.Connection, doc_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The hand-set fields of those of ``doc_ids`` that have any (one query per 500 ids)."""
+    out: dict[str, dict[str, Any]] = {}
+    for i in range(0, len(doc_ids), 500):
+        part = doc_ids[i : i + 500]
+        q = f"SELECT doc_id, fields FROM corrections WHERE doc_id IN ({','.join('?' * len(part))})"
+        out.update((d, json.loads(f)) for d, f in db.execute(q, part))
+    return out
 
 
 def put_correction(db: sqlite3.Connection, doc_id: str, fields: dict[str, Any]) -> None:

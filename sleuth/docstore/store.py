@@ -85,6 +85,7 @@ class DocStore(Writes):
                 "sources again. sleuth never creates an empty docstore inside an existing collection.",
             )
         self._conns = Connections(self.path, readonly)
+        self._seen_tables: set[str] = set()
         with self._errors("open"):
             tables = {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
             if not {"documents", "chunks"} <= tables:
@@ -375,16 +376,20 @@ class DocStore(Writes):
         return papers.list_entries(self.db, limit, offset)
 
     def owner(self, doc_id: str) -> str | None:
-        return papers.owner(self.db, doc_id) if "sources" in self._tables() else None
+        return papers.owner(self.db, doc_id) if self._has_table("sources") else None
 
     def get_source(self, path: str) -> papers.SourceRecord | None:
-        return papers.get_source(self.db, path) if "sources" in self._tables() else None
+        return papers.get_source(self.db, path) if self._has_table("sources") else None
 
     def source_by_hash(self, sha256: str) -> papers.SourceRecord | None:
-        return papers.source_by_hash(self.db, sha256) if "sources" in self._tables() else None
+        return papers.source_by_hash(self.db, sha256) if self._has_table("sources") else None
 
     def correction(self, doc_id: str) -> dict[str, object]:
-        return papers.get_correction(self.db, doc_id) if "corrections" in self._tables() else {}
+        return self.corrections([doc_id]).get(doc_id, {})
+
+    def corrections(self, doc_ids: Iterable[str]) -> dict[str, dict[str, object]]:
+        """The hand-set fields (``sleuth meta``) of those of ``doc_ids`` that have any."""
+        return papers.get_corrections(self.db, list(doc_ids)) if self._has_table("corrections") else {}
 
     def set_correction(self, doc_id: str, fields: dict[str, object]) -> None:
         papers.put_correction(self.db, doc_id, fields)
@@ -398,5 +403,10 @@ class DocStore(Writes):
                                   "Run `sleuth index` on it once (an already indexed folder will do): it is upgraded in place.")
         return matching_documents(self.db, conditions)  # type: ignore[arg-type]
 
-    def _tables(self) -> set[str]:
-        return {r[0] for r in self.db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    def _has_table(self, name: str) -> bool:
+        # Tables are added by migrations and never dropped, so one that exists is remembered (ingest
+        # asks once per document); one that does not is asked again (another process may migrate).
+        if name not in self._seen_tables:
+            if self.db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone():
+                self._seen_tables.add(name)
+        return name in self._seen_tables

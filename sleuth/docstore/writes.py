@@ -5,7 +5,6 @@ Callers hold the collection's write lock. :class:`Writes` is mixed into :class:`
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from collections.abc import Iterable
@@ -48,7 +47,7 @@ class Writes:
                     "INSERT INTO documents (id, doc_id, title, text, source, metadata, hash, added, checksum, "
                     "authors, year) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (doc_row, doc.doc_id, doc.title, doc.text, doc.source,
-                     json.dumps(doc.metadata, ensure_ascii=False, default=str), digest, now,
+                     papers.as_json(doc.metadata), digest, now,
                      document_checksum(doc_row, doc.doc_id, doc.source, digest, now), *papers.document_fields(doc)),
                 )
                 rows = [(chunk_row + i + 1, doc_row, i, a, b) for i, (a, b) in enumerate(spans)]

@@ -128,6 +128,18 @@ def test_corrections_win_over_extraction(tmp_path: Path, col: Collection) -> Non
     assert doc.metadata["extracted"] == {"title": "A One Column Note", "year": doc.metadata["extracted"]["year"]}
 
 
+def test_corrections_of_a_batch_in_one_lookup(col: Collection) -> None:
+    col.ingest([Document(f"d{i}", f"text {i}", f"T{i}") for i in range(3)])
+    col.store.set_correction("d0", {"year": 2001})
+    col.store.set_correction("d2", {"title": "Two"})
+    assert col.store.corrections(["d0", "d1", "d2", "absent"]) == {"d0": {"year": 2001}, "d2": {"title": "Two"}}
+    assert col.store.correction("d1") == {}
+    # A re-ingest of the batch applies each document's own correction.
+    col.ingest([Document(f"d{i}", f"new text {i}", f"T{i}") for i in range(3)])
+    assert [col.store.get_document(f"d{i}").title for i in range(3)] == ["T0", "T1", "Two"]
+    assert col.store.get_document("d0").metadata["year"] == 2001
+
+
 def test_hits_carry_page_and_section(tmp_path: Path, col: Collection) -> None:
     index(col, paper(tmp_path / "p" / "paper.pdf"))
     hit = col.search("details of the method", 1)[0]
@@ -157,3 +169,10 @@ def test_a_collection_from_before_papers_is_migrated_in_place(tmp_path: Path) ->
         assert rw.search("passage", 1)[0].authors == ("Kyle Lo",)
     db = sqlite3.connect(db_path)
     assert json.loads(db.execute("SELECT authors FROM documents").fetchone()[0]) == ["Kyle Lo"]
+
+
+@pytest.mark.parametrize("value", [[], {}, [(5, 2)], {"authors": ["Ünal"], "n": 1}, ["x"]])
+def test_as_json_is_json_dumps(value: object) -> None:
+    from sleuth.docstore.papers import as_json
+
+    assert as_json(value) == json.dumps(value, ensure_ascii=False, default=str)

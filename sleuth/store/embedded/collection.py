@@ -270,8 +270,9 @@ class Collection(Searchable):
         known = self.store.hashes(pending)
         batch, replace = [], []
         s = self.settings
+        fixes = self.store.corrections(pending)
         for doc_id, doc in pending.items():
-            doc = corrected(doc, self.store.correction(doc_id))  # what a user set by hand wins
+            doc = corrected(doc, fixes.get(doc_id, {}))  # what a user set by hand wins
             problem = document_problem(doc.doc_id, doc.title, doc.text, doc.metadata)
             if problem:
                 summary.failed.append(Failure(doc.source, None, f"document {doc_id!r} was not stored: {problem}"))
