@@ -7,8 +7,10 @@ Candidates are the sentences of the context passages and of their neighbours
 (:mod:`sleuth.rag.candidates`). What the question asks for is read first (:mod:`sleuth.rag.question`):
 a number, a name, a reason, or nothing in particular. Each candidate ``s`` then scores
 
-    score(s) = w_sem * cos(e(s), e(q)) + w_lex * coverage(q, s) + w_pass * prior(s) + w_type * type(q, s)
+    score(s) = w_sem * sem(s) + w_lex * coverage(q, s) + w_pass * prior(s) + w_type * type(q, s)
 
+- ``sem``: the larger of cos(e(s), e(q)) and the cosine of ``s`` read with the sentence before it
+  (:func:`in_context`: an answer sentence often leaves its subject to its predecessor);
 - ``coverage``: the share of the question's content terms (question words such as "how", "does"
   left out) that occur in ``s``;
 - ``prior``: the dense relevance of ``s``'s passage relative to the best passage (an answer is
@@ -71,6 +73,18 @@ class Evidence:
     question: Question
     candidates: list[Candidate]
     sem: np.ndarray
+    context: np.ndarray | None = None
+    """Each sentence's cosine to the question read with the sentence before it (:func:`in_context`);
+    ``sem`` where it has none. What the ranking uses; ``relevance`` stays the single sentence's."""
+
+    def __post_init__(self) -> None:
+        if self.context is None:
+            self.context = self.sem
+
+    def subset(self, keep: list[int], candidates: list[Candidate]) -> Evidence:
+        """The evidence of the candidates at ``keep`` (given anew as ``candidates``)."""
+        assert self.context is not None
+        return Evidence(self.question, candidates, self.sem[keep], self.context[keep])
 
     @property
     def best(self) -> Candidate | None:
@@ -103,12 +117,15 @@ class ExtractiveReader:
         cands = [c for p in passages for c in passage_candidates(p, self.analyzer.terms)]
         if self.encoder is not None and cands:
             q = qvec if qvec is not None else self.encoder.encode_queries([question])[0]
-            sem = self.encoder.encode_passages([c.clean for c in cands]) @ q
+            vecs = np.asarray(self.encoder.encode_passages([c.clean for c in cands]), dtype=np.float64)
+            sem, context = vecs @ q, in_context(vecs, q, follows(cands))
         else:
-            sem = np.zeros(len(cands))
+            sem = context = np.zeros(len(cands))
         if evidence is None:
-            return Evidence(analyze(question), cands, np.asarray(sem, dtype=np.float64))
-        return Evidence(evidence.question, evidence.candidates + cands, np.concatenate([evidence.sem, sem]))
+            return Evidence(analyze(question), cands, sem, context)
+        assert evidence.context is not None
+        return Evidence(evidence.question, evidence.candidates + cands, np.concatenate([evidence.sem, sem]),
+                        np.concatenate([evidence.context, context]))
 
     def rank(self, ev: Evidence) -> list[Scored]:
         """Every candidate scored (module docstring), best first."""
@@ -125,7 +142,8 @@ class ExtractiveReader:
         idf = local_idf(q_terms, term_sets) if IDF else dict.fromkeys(q_terms, 1.0)
         total = sum(idf.values()) or 1.0
         out = []
-        for c, sem, terms in zip(ev.candidates, ev.sem.tolist(), term_sets):
+        assert ev.context is not None
+        for c, sem, terms in zip(ev.candidates, np.maximum(ev.sem, ev.context).tolist(), term_sets):
             lexical = sum(idf[t] for t in q_terms & terms) / total
             prior = c.passage.relevance / best_rel if best_rel > 0 else 1.0
             prior *= NEIGHBOUR_PRIOR if c.passage.neighbour else 1.0
@@ -194,6 +212,33 @@ def antecedent(c: Candidate) -> int | None:
     base = c.passage.chunk.start
     before = [a for a, b in sentences(c.passage.chunk.text) if base + b <= c.start]
     return base + before[-1] if before else None
+
+
+ADJACENT = 3
+"""Characters of whitespace at most between a sentence and the one before it (same document)."""
+
+
+def follows(cands: list[Candidate]) -> list[bool]:
+    """Whether each candidate is the sentence right after the one before it in the list."""
+    return [i > 0 and cands[i - 1].passage.chunk.doc_id == c.passage.chunk.doc_id
+            and 0 <= c.start - cands[i - 1].end <= ADJACENT for i, c in enumerate(cands)]
+
+
+def in_context(vecs: np.ndarray, q: np.ndarray, after_previous: list[bool]) -> np.ndarray:
+    """cos(q, e(s_{i-1}) + e(s_i)) for a sentence that follows another, else cos(q, e(s_i)).
+
+    A sentence that states the answer often leaves its subject to the sentence before ("Table 2
+    lists the Fleiss' kappa scores ... The agreement across all action terms is 0.83."): alone it is
+    far from the question, read with its predecessor it is close. The sum of the two unit vectors
+    stands for the pair's embedding (no second encoder pass); it is renormalised to unit length."""
+    out = vecs @ q
+    for i, after in enumerate(after_previous):
+        if after:
+            pair = vecs[i - 1] + vecs[i]
+            norm = float(np.linalg.norm(pair))
+            if norm > 0:
+                out[i] = float(pair @ q) / norm
+    return out
 
 
 def local_idf(terms: set[str], contexts: list[set[str]]) -> dict[str, float]:

@@ -30,7 +30,8 @@ from sleuth.rag.question import Question, compact
 from sleuth.text import Analyzer
 
 _VALUE = (r"[-+−]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
-          r"(?:\s?(?:%|percent\b|×|x\b|times\b|[KMBkmb]\b|million\b|billion\b|thousand\b|[KMG]B\b|ms\b|s\b|h\b|pp\b))?")
+          r"(?:\s?(?:%|percent\b|×|x\b|times\b|[KMBkmb]\b|million\b|billion\b|thousand\b|[KMGT]B\b|ms\b|s\b|h\b|pp\b|"
+          r"px\b|dpi\b|[kMG]?Hz\b|°C|K\b|[nμµm]?m\b|cm\b|[mμµn]?[VAW]\b|dB\b))?")
 _NUMBER = re.compile(rf"(?<![\w.]){_VALUE}(?:\s?(?:-|–|to)\s?{_VALUE})?")
 """A value with its unit symbol, or a range of two ("2-4", "9%-19%", "1.6x to 5.3x")."""
 _LABEL = re.compile(r"(?:table|tab\.|figure|fig\.|section|sec\.|§|eq\.|equation|appendix|chapter|step|line|page|p\.)\s*$",
@@ -45,17 +46,22 @@ _GENERIC = frozenset(
     "may not required recommended optional".split()
 )
 """Capitalised words that are not names: sentence glue, and RFC 2119's upper-case keywords (MUST, SHOULD)."""
-_CODE = re.compile(r"^(?=.*[a-z])[A-Za-z_][\w]*(?:[._][\w]+)+$|^[a-z]+\d+[a-z\d]*$")
-"""Lower-case identifiers of code and files: libtasn1.h, asn1_create_element, __NOGLOBS__, libtasn1."""
+_CODE = re.compile(r"^(?=.*[a-z])[A-Za-z_][\w]*(?:[._][\w]+)+$|^[a-z]+\d+[a-z\d]*$"
+                   r"|^[a-z][a-z\d]*(?:-[a-z\d]+)*-(?=[a-z\d]*[a-z]\d|[a-z\d]*\d[a-z])[a-z\d]+(?:-[a-z\d]+)*$")
+"""Lower-case identifiers of code, files and model checkpoints: libtasn1.h, asn1_create_element,
+__NOGLOBS__, libtasn1, paraphrase-mpnet-base-v2, gpt-4o-mini (a hyphenated part mixing letters and
+digits; "state-of-the-art" and "top-10" are not names)."""
 _CAUSE = re.compile(
     r"\b(because|since|due to|owing to|as a result|so that|in order to|"
-    r"this is why|the reason|thanks to|caused by|which (?:gives|makes|means|leads|results|explains)|"
+    r"this is why|the reason|thanks to|caused by|given that|which (?:gives|makes|means|leads|results|explains)|"
+    r"which (?:\w+ly )?(?:reduc|improv|increas|lower|eliminat|avoid|prevent|simplif|speed)\w*|"
     r"leads? to|led to|results? in|resulting in|gives? \w+ an? (?:clear )?(?:advantage|edge))\b",
     re.IGNORECASE,
 )
 _MEANS = re.compile(r"\b(by \w+ing|through|via|using|uses (?:an? |the )?\w+ to|relies on|consists? of|based on|"
                     r"instead of|with the help of|"
-                    r"is an? (?:[\w-]+ ){0,6}(?:method|algorithm|approach|technique|framework|model|procedure))\b",
+                    r"is an? (?:[\w-]+ ){0,6}(?:method|algorithm|approach|technique|framework|model|procedure)|"
+                    r"(?:method|algorithm|approach|technique|strategy|procedure) that \w+)\b",
                     re.IGNORECASE)
 _INTRODUCES = re.compile(r"\b((?:we )?(?:propose|introduce|present)s?|allows?|enables?)\b", re.IGNORECASE)
 
@@ -103,10 +109,16 @@ def number_spans(sentence: str, question: str = "") -> list[tuple[int, int]]:
     return out
 
 
+_TOOL = re.compile(r"\((?:using|via|with|in|from) ([a-z][a-z\d_-]{2,})\)")
+"""A lower-case tool named in a parenthesis: "(using pdfplumber)", "(via scikit-learn)"."""
+
+
 def name_spans(sentence: str, question: str = "") -> list[tuple[int, int]]:
-    """Runs of name-like words in ``sentence`` that the question does not mention."""
+    """Runs of name-like words in ``sentence`` that the question does not mention, and lower-case tools
+    named in a parenthesis (:data:`_TOOL`)."""
     text = without_citations(sentence)
     asked = compact(question)
+    tools = [m.span(1) for m in _TOOL.finditer(text) if compact(m.group(1)) not in asked]
     words = [(m.group(), m.start(), m.end()) for m in _NAME_WORD.finditer(text)]
     out: list[tuple[int, int]] = []
     run: list[tuple[int, int]] = []
@@ -133,7 +145,7 @@ def name_spans(sentence: str, question: str = "") -> list[tuple[int, int]]:
         else:
             close()
     close()
-    return out
+    return sorted({*out, *tools})
 
 
 _METHODS = re.compile(r"\b(?:[\w*-]+ ){1,3}(?:methods?|algorithms?|approach(?:es)?|techniques?) \([^()]{1,20}\)")

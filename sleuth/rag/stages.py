@@ -276,4 +276,4 @@ def _restrict(ev: Evidence, passages: list[Passage]) -> Evidence:
     by_row = {p.row: p for p in passages}
     keep = [i for i, c in enumerate(ev.candidates) if c.passage.row in by_row]
     cands = [replace(ev.candidates[i], passage=by_row[ev.candidates[i].passage.row]) for i in keep]
-    return Evidence(ev.question, cands, ev.sem[keep])
+    return ev.subset(keep, cands)

@@ -65,3 +65,26 @@ def test_absence_meets_a_without_constraint():
     assert absence(q, "A reward-free objective.")
     assert not absence(q, "A reward model scores each response.")
     assert not absence("How can a model be aligned?", "It needs no model.")
+
+
+def test_model_checkpoints_tools_and_attached_units():
+    s = "We use paraphrase-mpnet-base-v2 as the weights, a state-of-the-art top-10 setup."
+    assert spans(s, name_spans(s)) == ["paraphrase-mpnet-base-v2"]
+    s = "Then papermage runs PDF2TextParser (using pdfplumber) on the file."
+    assert spans(s, name_spans(s, "Which utility does PDF2TextParser use?")) == ["pdfplumber"]
+    s = "olmOCR used 1024px on the longest edge, at 3.3 V and 20 mA."
+    assert spans(s, number_spans(s)) == ["1024px", "3.3 V", "20 mA"]
+
+
+def test_measure_nouns_of_science_ask_for_a_number():
+    assert analyze("What image resolution does the model get?").kind == "number"
+    assert analyze("What Fleiss' kappa did the annotators reach?").kind == "number"
+    assert analyze("Which parser does the system use?").kind == "name"
+
+
+def test_results_purposes_and_described_strategies_are_reasons_and_means():
+    s = "We switched to YAML, which reduced the retry rate dramatically."
+    strength, (a, b) = reason_span(s)
+    assert strength == 1.0 and s[a:b] == "which reduced the retry rate dramatically"
+    assert reason_span("They are excluded, given that they are arbitrary perturbations.")[0] == 1.0
+    assert reason_span("Our personalized approach that selected citations cited twice.", means=True)[0] == 1.0
