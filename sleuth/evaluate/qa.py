@@ -131,14 +131,17 @@ def score_item(item: QAItem, answer: Answer, metadata: dict[str, Any] | None) ->
 ABLATION: tuple[tuple[str, dict[str, Any]], ...] = (
     ("default", {}),
     ("- question-aware reading (number / name / reason)", {"typed": False}),
+    ("- sentences read in context (with the one before)", {"context": False}),
     ("- neighbouring passages", {"neighbours": False}),
     ("- names check", {"mentions": False}),
     ("- per-collection threshold (global 0.47)", {"min_relevance": 0.47}),
     ("- passage-level retrieval (best passage per document)", {"passages": False}),
-    ("none of the above", {"typed": False, "neighbours": False, "mentions": False, "min_relevance": 0.47,
-                           "passages": False}),
+    ("- knowledge filter", {"filter": False}),
+    ("none of the above", {"typed": False, "context": False, "neighbours": False, "mentions": False,
+                           "min_relevance": 0.47, "passages": False}),
 )
-"""Rows of the ablation: each change of the reader switched off on its own, then all together."""
+"""Rows of the ablation: each change of the reader switched off on its own, then all together (the
+knowledge filter, from the first wave, stays on in "none of the above")."""
 
 
 def document_paths(directory: Path) -> list[Path]:

@@ -106,6 +106,8 @@ class ExtractiveReader:
     name: str = "extractive"
     typed: bool = True
     """Read what the question asks for (off: the question-blind scoring, for the ablation)."""
+    context: bool = True
+    """Score a sentence also as read with the one before it (off: alone, for the ablation)."""
 
     def content_terms(self, text: str) -> set[str]:
         stems = set(self.analyzer.terms(" ".join(QUESTION_WORDS)))
@@ -143,7 +145,8 @@ class ExtractiveReader:
         total = sum(idf.values()) or 1.0
         out = []
         assert ev.context is not None
-        for c, sem, terms in zip(ev.candidates, np.maximum(ev.sem, ev.context).tolist(), term_sets):
+        sems = np.maximum(ev.sem, ev.context) if self.context else ev.sem
+        for c, sem, terms in zip(ev.candidates, sems.tolist(), term_sets):
             lexical = sum(idf[t] for t in q_terms & terms) / total
             prior = c.passage.relevance / best_rel if best_rel > 0 else 1.0
             prior *= NEIGHBOUR_PRIOR if c.passage.neighbour else 1.0

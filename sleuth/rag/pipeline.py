@@ -52,6 +52,8 @@ class AskOptions:
     """Answer only from documents that mention every name the question mentions."""
     typed: bool = True
     """Read what the question asks for (a number, a name, a reason); off: question-blind sentence scores."""
+    context: bool = True
+    """Score each sentence also as read with the one before it (off: each sentence alone)."""
     passages: bool = True
     """Read the best passages of the collection; off: the best passage of each of the best documents."""
     where: tuple[str, ...] = ()
@@ -66,7 +68,8 @@ class Asker:
         self.generator = generator
         self.options = options or AskOptions()
         self._memory = None
-        self.extractive = ExtractiveReader(col.analyzer, col.encoder, typed=self.options.typed)
+        self.extractive = ExtractiveReader(col.analyzer, col.encoder, typed=self.options.typed,
+                                          context=self.options.context)
         """Reads the passages' sentences: the answer without a generator, the evidence to abstain on always."""
         if generator is None:
             self.reader = self.extractive

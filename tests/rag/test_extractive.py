@@ -38,3 +38,25 @@ def test_the_filter_keeps_the_retrievers_first_and_the_most_relevant_passage():
     assert keep_relevant([first, best, near, far], floor=0.30) == [first, best, near]
     assert keep_relevant([_p(1, 0.1), _p(2, 0.2)], floor=0.30) == [_p(1, 0.1), _p(2, 0.2)]
     assert keep_relevant([], floor=0.30) == []
+
+
+def test_context_lifts_a_sentence_whose_subject_is_in_the_one_before():
+    from sleuth.rag.extractive import UNTYPED, Evidence, ExtractiveReader
+    from sleuth.rag.question import analyze
+    from sleuth.text import Analyzer
+
+    text = "Table 2 lists the kappa scores of the experts. The agreement over all terms is high. Birds sing songs."
+    p = Passage(1, Chunk("d", 0, len(text), text, "d#0"), "d", 1.0, relevance=0.5)
+    cands = [Candidate(p, a, b, text[a:b], text[a:b]) for a, b in [(0, 46), (47, 83), (84, len(text))]]
+    q = analyze("Is the agreement of the kappa scores high?")
+    assert q.asks not in ("number", "name", "reason", "means")  # scored with the UNTYPED weights
+    ev = Evidence(q, cands, np.array([0.6, 0.2, 0.3]), np.array([0.6, 0.55, 0.25]))
+    reader = ExtractiveReader(Analyzer())
+    reader.encoder = object()  # type: ignore[assignment]  # the cosines above stand for an encoder's
+    on = {s.candidate.start: s.score for s in reader.rank(ev)}
+    reader.context = False
+    off = {s.candidate.start: s.score for s in reader.rank(ev)}
+    # Only the middle sentence's semantic part changes: max(0.2, 0.55) instead of 0.2.
+    assert on[47] - off[47] == pytest.approx(UNTYPED["sem"] * (0.55 - 0.2))
+    assert on[0] == pytest.approx(off[0]) and on[84] == pytest.approx(off[84])  # 0.25 < 0.3: its own
+    assert ev.relevance == 0.6  # what abstention reads stays the single sentences' cosine
