@@ -209,17 +209,21 @@ def _import_part(directory: Path, store: DocStore, manifest: dict, chunk_ids: np
     order = np.argsort(chunk_ids, kind="stable")
     chunk_ids, vecs = chunk_ids[order], vecs[order]
     done = 0
-    for batch in store.iter_chunks(after=int(manifest["covered"]), batch=IMPORT_ROWS):
-        ids = np.array([r.id for r in batch], np.int64)
-        if not len(chunk_ids) or ids[0] > chunk_ids[-1]:
-            break
-        ids_in = ids[ids <= chunk_ids[-1]]
+    if not len(chunk_ids):
+        return manifest, done
+    # Only ids and document ids are needed here: reading the passages' rows (with their documents'
+    # text and checksums) for each part made an import of many small parts quadratic.
+    last = int(chunk_ids[-1])
+    for lo in range(int(manifest["covered"]) + 1, last + 1, IMPORT_ROWS):
+        ids_in = store.chunk_ids_between(lo, min(lo + IMPORT_ROWS - 1, last))
+        if not len(ids_in):
+            continue
         pos = np.minimum(np.searchsorted(chunk_ids, ids_in), len(chunk_ids) - 1)
         missing = ids_in[chunk_ids[pos] != ids_in]
         if len(missing):
             raise InputError(f"No vector for {len(missing)} passage(s) (first: chunk id {int(missing[0])}).",
                              "Export every passage not embedded yet and embed them all; nothing was imported from this batch on.")
-        docs = np.array([r.doc_id for r in batch[: len(ids_in)]], dtype=str)
+        docs = np.array(store.chunk_docs(ids_in), dtype=str)
         manifest = _append(directory, manifest, ids_in, docs, vecs[pos])
         done += len(ids_in)
     return manifest, done

@@ -114,6 +114,23 @@ def test_imported_vectors_equal_embedded_ones_and_the_model_is_checked(tmp_path)
         vectors.import_vectors(d, col.store, [(ids[:0], np.zeros((0, enc.dim)))], model_id="other", checksum="x", dim=enc.dim)
 
 
+def test_an_import_in_small_windows_over_deleted_passages_equals_embedding(tmp_path, monkeypatch):
+    monkeypatch.setattr(vectors, "IMPORT_ROWS", 4)  # windows of 4 ids, most with a gap
+    docs = synthetic_docs(30)
+    gone = [d.doc_id for d in docs[3:30:4]]
+    enc = ingest(tmp_path / "a", [docs], deletes=gone)
+    col = Collection.create(tmp_path / "b", Settings(encoder="none"))
+    col.ingest(docs)
+    col.delete(gone)
+    rows = [r for b in col.store.iter_chunks() for r in b]
+    ids = np.array([r.id for r in rows])
+    v = enc.encode_passages([vectors.passage_text(r.title, r.text) for r in rows])
+    n = vectors.import_vectors(tmp_path / "b" / "vectors", col.store, [(ids[i : i + 7], v[i : i + 7]) for i in range(0, len(ids), 7)],
+                               model_id=enc.model_id, checksum=enc.checksum, dim=enc.dim)
+    assert n == len(ids) == 30 - len(gone)
+    assert dense_rankings(tmp_path / "b", enc)[0] == dense_rankings(tmp_path / "a", enc)[0]
+
+
 def test_segments_are_written_every_segment_rows_and_merged(tmp_path, monkeypatch):
     monkeypatch.setattr(vectors, "SEGMENT_ROWS", 5)
     monkeypatch.setattr(vectors, "MERGE_FACTOR", 3)
