@@ -73,17 +73,12 @@ class Evidence:
     question: Question
     candidates: list[Candidate]
     sem: np.ndarray
-    context: np.ndarray | None = None
+    context: np.ndarray
     """Each sentence's cosine to the question read with the sentence before it (:func:`in_context`);
     ``sem`` where it has none. What the ranking uses; ``relevance`` stays the single sentence's."""
 
-    def __post_init__(self) -> None:
-        if self.context is None:
-            self.context = self.sem
-
     def subset(self, keep: list[int], candidates: list[Candidate]) -> Evidence:
         """The evidence of the candidates at ``keep`` (given anew as ``candidates``)."""
-        assert self.context is not None
         return Evidence(self.question, candidates, self.sem[keep], self.context[keep])
 
     @property
@@ -125,7 +120,6 @@ class ExtractiveReader:
             sem = context = np.zeros(len(cands))
         if evidence is None:
             return Evidence(analyze(question), cands, sem, context)
-        assert evidence.context is not None
         return Evidence(evidence.question, evidence.candidates + cands, np.concatenate([evidence.sem, sem]),
                         np.concatenate([evidence.context, context]))
 
@@ -144,7 +138,6 @@ class ExtractiveReader:
         idf = local_idf(q_terms, term_sets) if IDF else dict.fromkeys(q_terms, 1.0)
         total = sum(idf.values()) or 1.0
         out = []
-        assert ev.context is not None
         sems = np.maximum(ev.sem, ev.context) if self.context else ev.sem
         for c, sem, terms in zip(ev.candidates, sems.tolist(), term_sets):
             lexical = sum(idf[t] for t in q_terms & terms) / total
@@ -235,12 +228,11 @@ def in_context(vecs: np.ndarray, q: np.ndarray, after_previous: list[bool]) -> n
     far from the question, read with its predecessor it is close. The sum of the two unit vectors
     stands for the pair's embedding (no second encoder pass); it is renormalised to unit length."""
     out = vecs @ q
-    for i, after in enumerate(after_previous):
-        if after:
-            pair = vecs[i - 1] + vecs[i]
-            norm = float(np.linalg.norm(pair))
-            if norm > 0:
-                out[i] = float(pair @ q) / norm
+    at = np.flatnonzero(after_previous)
+    pairs = vecs[at - 1] + vecs[at]
+    norms = np.linalg.norm(pairs, axis=1)
+    ok = norms > 0
+    out[at[ok]] = (pairs[ok] @ q) / norms[ok]
     return out
 
 
