@@ -35,11 +35,11 @@ MEASURE_NOUNS = frozenset(
     "dimension dimensions dimensionality batch epochs steps parameters threshold temperature weight "
     "frequency latency throughput budget capacity depth width height distance age total sum average "
     "mean median maximum minimum max min limit range level degree people participants users "
-    # scientific measures and statistics: a "what resolution" or "what kappa" asks for a value too
-    "resolution kappa correlation agreement coverage gain improvement reduction increase decrease drop "
-    "difference variance deviation std volume area mass energy power voltage current resistance "
-    "memory storage bandwidth sensitivity specificity em exact-match hit hits@1 hits@10 p@1 p@10 "
-    "sample samples tokens words pages examples instances iterations layers heads neurons".split()
+    # scientific measures and statistics: a "what resolution" or "what kappa" asks for a value too (not
+    # "current", an adjective as often, nor plural things counted: "which layers" asks which, not how many)
+    "resolution kappa correlation agreement coverage gain improvement reduction increase decrease "
+    "difference variance deviation std volume area mass energy voltage resistance "
+    "memory storage bandwidth sensitivity specificity exact-match hits@1 hits@10 p@1 p@10".split()
 )
 """Nouns whose value is a number: "what <noun>" and "which <noun>" ask for a quantity."""
 

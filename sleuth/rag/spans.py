@@ -109,8 +109,9 @@ def number_spans(sentence: str, question: str = "") -> list[tuple[int, int]]:
     return out
 
 
-_TOOL = re.compile(r"\((?:using|via|with|in|from) ([a-z][a-z\d_-]{2,})\)")
-"""A lower-case tool named in a parenthesis: "(using pdfplumber)", "(via scikit-learn)"."""
+_TOOL = re.compile(r"\((?:using|via) ([a-z][a-z\d_-]{2,})\)")
+"""A lower-case tool named in a parenthesis: "(using pdfplumber)", "(via scikit-learn)" (not "(in press)",
+"(from scratch)", "(with replacement)")."""
 
 
 def name_spans(sentence: str, question: str = "") -> list[tuple[int, int]]:

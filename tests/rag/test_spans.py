@@ -72,6 +72,8 @@ def test_model_checkpoints_tools_and_attached_units():
     assert spans(s, name_spans(s)) == ["paraphrase-mpnet-base-v2"]
     s = "Then papermage runs PDF2TextParser (using pdfplumber) on the file."
     assert spans(s, name_spans(s, "Which utility does PDF2TextParser use?")) == ["pdfplumber"]
+    s = "We train it (from scratch) and sample (with replacement)."
+    assert spans(s, name_spans(s)) == []
     s = "olmOCR used 1024px on the longest edge, at 3.3 V and 20 mA."
     assert spans(s, number_spans(s)) == ["1024px", "3.3 V", "20 mA"]
 
@@ -80,6 +82,8 @@ def test_measure_nouns_of_science_ask_for_a_number():
     assert analyze("What image resolution does the model get?").kind == "number"
     assert analyze("What Fleiss' kappa did the annotators reach?").kind == "number"
     assert analyze("Which parser does the system use?").kind == "name"
+    assert analyze("What current methods align language models?").kind == "name"  # "current" is an adjective here
+    assert analyze("Which layers are frozen?").kind == "name"  # which ones, not how many
 
 
 def test_results_purposes_and_described_strategies_are_reasons_and_means():
