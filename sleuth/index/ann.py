@@ -32,6 +32,10 @@ CONNECTIVITY = 32
 EXPANSION_ADD = 128
 EXPANSION_SEARCH = 1024
 DTYPE = "i8"
+# usearch's parallel add leaves some nodes unreachable while a graph is small (300 vectors added on 2
+# threads: a node not found by its own vector in 20 of 30 builds; none on one thread, and none in either
+# way at 20,000), so the first SERIAL_ROWS nodes go in on one thread.
+SERIAL_ROWS = 4096
 # Measured on real MiniLM vectors (benchmarks/bench_scale.py's corpus, 50,000 passages, SciFact claims
 # as queries): connectivity 16 reached recall@10 0.86 at expansion 256; 32 reached 0.95 / 0.98 / 0.99 at
 # 256 / 512 / 1024. The graph only proposes candidates, so search errs on the side of recall.
@@ -68,7 +72,12 @@ def extend(directory: Path, entry: dict | None, dim: int, parts: Iterable[tuple[
     covered = int(entry["covered"]) if entry else 0
     for ids, vecs in parts:
         if len(ids):
-            graph.add(np.asarray(ids, np.int64), _int8(vecs), threads=threads)
+            keys, q = np.asarray(ids, np.int64), _int8(vecs)
+            serial = max(0, SERIAL_ROWS - len(graph))
+            if serial:
+                graph.add(keys[:serial], q[:serial], threads=1)
+            if len(keys) > serial:
+                graph.add(keys[serial:], q[serial:], threads=threads)
             covered = max(covered, int(np.max(ids)))
     gen = int(entry["gen"]) + 1 if entry else 1
     path = directory / f"ann-{gen:06d}.usearch"
