@@ -28,6 +28,7 @@ def document_view(col: Collection, doc_id: str) -> dict[str, Any]:
     sections = [{**s, "page": page_at(md, s["start"])} for s in md.pop("sections", [])]
     md.pop("blocks", None)
     md.pop("page_offsets", None)
+    md.pop("page_runs", None)
     passages = [{**p, "text": doc.text[p["start"]:p["end"]]} for p in col.store.document_chunks(doc_id)]
     return {"doc_id": doc.doc_id, "title": doc.title, "source": doc.source, "metadata": md,
             "corrected": sorted(col.store.correction(doc_id)), "sections": sections, "passages": passages,

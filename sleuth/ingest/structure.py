@@ -1,7 +1,9 @@
 """Where an offset of a structured document falls: its page and its section (``Document.metadata``).
 
 The layout (shared by every reader that knows structure): ``page_offsets`` lists where page i+1 starts
-in ``Document.text``; ``sections`` lists ``{"title", "start", "end", "level"}`` in reading order (and
+in ``Document.text``; ``page_runs`` (only when text is not in page order: a footnote or float of one
+page placed after a paragraph that runs onto the next) lists ``[offset, page]`` where the page changes;
+``sections`` lists ``{"title", "start", "end", "level"}`` in reading order (and
 ``"number"`` when the heading is numbered).
 """
 
@@ -14,6 +16,10 @@ from typing import Any
 
 def page_at(metadata: Mapping[str, Any], offset: int) -> int | None:
     """The 1-based page holding character ``offset``, or None when the document has no pages."""
+    runs = metadata.get("page_runs")
+    if runs:
+        at = bisect.bisect_right([r[0] for r in runs], offset) - 1
+        return int(runs[max(at, 0)][1])
     offsets = metadata.get("page_offsets") or []
     if not offsets:
         return None
@@ -43,7 +49,10 @@ def section_label_at(metadata: Mapping[str, Any], offset: int) -> str | None:
 
 
 def page_breaks(metadata: Mapping[str, Any], start: int, end: int) -> list[tuple[int, int]]:
-    """(offset, page) of every page that starts inside ``(start, end)``: the pages a passage runs onto."""
+    """(offset, page) of every page change inside ``(start, end)``: the pages a passage runs onto."""
+    runs = metadata.get("page_runs")
+    if runs:
+        return [(int(o), int(p)) for o, p in runs if start < o < end]
     offsets = metadata.get("page_offsets") or []
     return [(o, i + 1) for i, o in enumerate(offsets) if start < o < end]
 

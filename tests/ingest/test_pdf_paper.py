@@ -10,7 +10,7 @@ from pdfgen import AUTHORS, HEADER, STAMP, TITLE, paper
 
 from sleuth.chunking import chunk_document
 from sleuth.ingest import read_paths
-from sleuth.ingest.structure import boundaries, page_at, section_at, section_label_at
+from sleuth.ingest.structure import boundaries, page_at, page_breaks, section_at, section_label_at
 from sleuth.types import Document
 
 
@@ -56,6 +56,17 @@ def test_a_float_never_cuts_a_sentence(doc: Document) -> None:
     # Both come after the paragraph they interrupted on the page, as paragraphs of their own.
     assert doc.text.index(caption) > doc.text.index("closes its sentence there")
     assert f"\n\n{caption}\n\n" in doc.text
+    # ... and are still cited on the page they are printed on, before the text that follows them there.
+    md, t = doc.metadata, doc.text
+    assert [page_at(md, t.index(s)) for s in (caption, footnote, "closes its sentence")] == [1, 1, 2]
+    assert page_at(md, t.index("2 Method")) == 2
+
+
+def test_page_runs_say_the_page_of_text_out_of_page_order() -> None:
+    md = {"page_offsets": [0, 10, 30], "page_runs": [[0, 1], [10, 2], [20, 1], [25, 2], [30, 3]]}
+    assert [page_at(md, o) for o in (0, 9, 10, 19, 20, 24, 25, 30, 99)] == [1, 1, 2, 2, 1, 1, 2, 3, 3]
+    assert page_breaks(md, 5, 28) == [(10, 2), (20, 1), (25, 2)]
+    assert page_breaks({"page_offsets": [0, 10, 30]}, 5, 28) == [(10, 2)]
 
 
 def test_hyphenation_and_ligatures(doc: Document) -> None:

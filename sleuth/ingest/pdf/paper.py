@@ -138,6 +138,8 @@ def build(pages: list[list[Line]], heights: list[float], widths: list[float], in
 
     md["page_count"] = len(pages)
     md["page_offsets"] = done.page_offsets
+    if done.out_of_page_order():
+        md["page_runs"] = done.page_runs
     md["sections"] = done.sections
     md["blocks"] = done.blocks
     if fm.authors:

@@ -46,6 +46,12 @@ class Assembled:
     sections: list[dict[str, Any]]
     blocks: list[dict[str, Any]]
     references: list[Line] = field(default_factory=list)
+    page_runs: list[list[int]] = field(default_factory=list)
+
+    def out_of_page_order(self) -> bool:
+        """Whether some text comes after a later page's (a float or footnote set after a paragraph that
+        runs onto the next page): then ``page_runs``, not ``page_offsets``, says which page text is on."""
+        return any(b[1] < a[1] for a, b in zip(self.page_runs, self.page_runs[1:]))
 
 
 def heading_parts(text: str) -> tuple[str, int | None]:
@@ -201,6 +207,7 @@ class Assembler:
         self.open = False
         self.pending: list[Block] = []
         self.page_offsets: list[int] = []
+        self.page_runs: list[list[int]] = []  # [offset, 1-based page] where the text's page changes
         self.sections: list[dict[str, Any]] = []
         self.blocks: list[dict[str, Any]] = []
         self.references: list[Line] = []
@@ -232,6 +239,8 @@ class Assembler:
         return start
 
     def _mark_page(self, start: int, page: int | None) -> None:
+        if page is not None and (not self.page_runs or self.page_runs[-1][1] != page + 1):
+            self.page_runs.append([start, page + 1])
         if self.page_open and page == self.page_no:
             self.page_offsets[-1] = start
             self.page_open = False
@@ -306,9 +315,12 @@ class Assembler:
             self.page_offsets[-1] = self.pos
         self.open = False
         self._flush()
+        for i, at in enumerate(self.page_offsets):  # pages after the last text (a references page)
+            if self.page_runs and at >= self.page_runs[-1][0] and i + 1 > self.page_runs[-1][1]:
+                self.page_runs.append([at, i + 1])
         self._close_section(self.pos)
         text = "".join(self.parts)
-        return Assembled(text, self.page_offsets, _levels(self.sections), self.blocks, self.references)
+        return Assembled(text, self.page_offsets, _levels(self.sections), self.blocks, self.references, self.page_runs)
 
 
 def _levels(sections: list[dict[str, Any]]) -> list[dict[str, Any]]:
