@@ -20,7 +20,9 @@ each phase runs in a fresh child process, so its peak RSS is its own:
 - recall: recall@10 of sleuth's ANN documents against an exact scan of all vectors, 300 real query
   vectors (only when the collection is above ``ANN_THRESHOLD``).
 
-Ratios against tantivy are computed within the run (the machine is shared and noisy).
+Ratios against tantivy are computed within the run (the machine is shared and noisy). ``--reuse``
+resumes a run that kept its indexes (``--keep``): the builds it finds are not redone, and the table
+marks their build figures as recorded by that earlier run.
 """
 
 from __future__ import annotations
@@ -234,6 +236,16 @@ def _run(args: list[str]) -> dict:
     return json.loads(res.stdout.strip().splitlines()[-1])
 
 
+def _built(base: Path, engine: str) -> dict | None:
+    """The build record of an index a kept run left in ``base`` (None: build it)."""
+    record = base / f"{engine}.build.json"
+    if not (record.exists() and (base / engine).exists()):
+        return None
+    r = json.loads(record.read_text())
+    r["reused"] = True
+    return r
+
+
 def cold(cmd: list[str], repeat: int = 3) -> dict:
     """Median wall time (spawn to exit) and peak RSS of ``cmd`` over ``repeat`` fresh processes."""
     walls, rss = [], []
@@ -256,6 +268,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--data-root", type=Path, default=SHARED)
     ap.add_argument("--work", type=Path, default=Path("/tmp/sleuth-bench-scale"), help="where indexes are built")
     ap.add_argument("--keep", action="store_true", help="keep the indexes (they are removed after each size)")
+    ap.add_argument("--reuse", action="store_true",
+                    help="resume: an engine whose index and build record (WORK/N/ENGINE.build.json) a kept run "
+                         "left is not rebuilt; its recorded build figures are reported (implies --keep)")
     ap.add_argument("--parts", type=Path, default=None,
                     help="cache of the sentence vectors (default: WORK/parts-minilm.npz; made on first use, ~20 min)")
     ap.add_argument("--json", action="store_true")
@@ -281,12 +296,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"one {a.big_document:g} MB document: {json.dumps(results['big_document'])}", flush=True)
     for n in [int(s) for s in a.sizes.split(",") if s.strip()]:
         base = a.work / str(n)
-        shutil.rmtree(base, ignore_errors=True)
-        base.mkdir(parents=True)
+        if not a.reuse:
+            shutil.rmtree(base, ignore_errors=True)
+        base.mkdir(parents=True, exist_ok=True)
         row: dict = {}
         for engine in engines:
             path = base / engine
-            r = _run(["build", engine, str(n), str(path), str(a.data_root), str(a.parts or a.work / "parts-minilm.npz")])
+            r = _built(base, engine) if a.reuse else None
+            if r is None:
+                shutil.rmtree(path, ignore_errors=True)
+                r = _run(["build", engine, str(n), str(path), str(a.data_root), str(a.parts or a.work / "parts-minilm.npz")])
+                (base / f"{engine}.build.json").write_text(json.dumps(r))
             modes = ["bm25", "hybrid"] if engine == "sleuth" else ["bm25"]
             for mode in modes:
                 if engine == "sleuth":
@@ -300,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
             row[engine] = r
             print(f"{n:,} {engine}: {json.dumps(r)}", flush=True)
         results["sizes"][n] = row
-        if not a.keep:
+        if not (a.keep or a.reuse):
             shutil.rmtree(base, ignore_errors=True)
     print(table(results))
     if a.json:
@@ -329,6 +349,7 @@ def table(results: dict) -> str:
                   "|---|---|---|---|---|---|---|---|---|"]
         for engine, r in row.items():
             build = f"{r['docs_per_s']:,.0f}" + (f" ({r['docs_per_s'] / ref['docs_per_s']:.2f}x)" if ref else "")
+            build += " (recorded build, --reuse)" if r.get("reused") else ""
             rec = r.get("recall", {})
             lines.append(" | ".join([
                 f"| {engine}", build, f"{r['peak_rss_mb']:,.0f} MB", f"{r['disk_bytes'] / 2**20:,.0f} MB",
