@@ -31,9 +31,14 @@ def content_hash(doc: Document) -> str:
     return content_digest(doc.title, doc.text, doc.metadata)
 
 
+_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str)
+"""What ``json.dumps(..., sort_keys=True, ensure_ascii=False, default=str)`` builds on every call (the same
+bytes: stored digests stay valid), made once: ingest and every verified read hash each document."""
+
+
 def content_digest(title: str, text: str, metadata: Any) -> str:
     """:func:`content_hash` of the parts of a document."""
-    payload = json.dumps([title, text, metadata], sort_keys=True, ensure_ascii=False, default=str)
+    payload = _ENCODER.encode([title, text, metadata])
     return hashlib.sha256(payload.encode("utf-8", "surrogatepass")).hexdigest()
 
 
