@@ -27,6 +27,7 @@ def test_extend_then_view_finds_every_vector_and_damage_is_named(tmp_path):
     second = ann.extend(tmp_path, first, 16, [(np.arange(201, 301), v[200:])])
     assert (second["rows"], second["covered"], second["gen"]) == (300, 300, 2)
     graph = ann.open_view(tmp_path, second)
+    assert graph.expansion_search == ann.EXPANSION_SEARCH  # a small graph: the floor
     hits = [int(ann.candidates(graph, v[i], 5)[0]) for i in range(300)]
     assert hits == list(range(1, 301))  # each vector is its own nearest neighbour (keys = ids 1..300)
     path = tmp_path / second["file"]
@@ -36,3 +37,8 @@ def test_extend_then_view_finds_every_vector_and_damage_is_named(tmp_path):
     path.unlink()
     with pytest.raises(CollectionError, match=rf"{path.name} is missing"):
         ann.open_view(tmp_path, second)
+
+
+def test_the_search_breadth_grows_with_the_square_root_of_the_graph():
+    assert [ann.search_expansion(n) for n in (0, 10_000, 41_943, 100_000, 1_000_000, 4_000_000)] == \
+        [1024, 1024, 1024, 1581, 5000, 10000]
