@@ -329,7 +329,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _cold(r: dict | None) -> str:
-    return f"{r['wall_s']:.2f} s, {r['rss_mb']:.0f} MB" if r else "-"
+    return f"{r['wall_s']:.2f} s, {r['rss_mb']:,.0f} MB" if r else "-"
 
 
 def _warm(r: dict | None, ref: dict | None = None) -> str:
