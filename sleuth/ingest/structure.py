@@ -14,16 +14,21 @@ from collections.abc import Mapping
 from typing import Any
 
 
-def page_at(metadata: Mapping[str, Any], offset: int) -> int | None:
-    """The 1-based page holding character ``offset``, or None when the document has no pages."""
+def _page_runs(metadata: Mapping[str, Any]) -> list[tuple[int, int]]:
+    """(offset, page) wherever the text's page changes: ``page_runs``, or one per ``page_offsets`` entry."""
     runs = metadata.get("page_runs")
     if runs:
-        at = bisect.bisect_right([r[0] for r in runs], offset) - 1
-        return int(runs[max(at, 0)][1])
-    offsets = metadata.get("page_offsets") or []
-    if not offsets:
+        return [(int(o), int(p)) for o, p in runs]
+    return [(int(o), i + 1) for i, o in enumerate(metadata.get("page_offsets") or [])]
+
+
+def page_at(metadata: Mapping[str, Any], offset: int) -> int | None:
+    """The 1-based page holding character ``offset``, or None when the document has no pages."""
+    runs = _page_runs(metadata)
+    if not runs:
         return None
-    return max(1, bisect.bisect_right(offsets, offset))
+    at = bisect.bisect_right([o for o, _ in runs], offset) - 1
+    return runs[max(at, 0)][1]
 
 
 def _section(metadata: Mapping[str, Any], offset: int) -> Mapping[str, Any] | None:
@@ -50,11 +55,7 @@ def section_label_at(metadata: Mapping[str, Any], offset: int) -> str | None:
 
 def page_breaks(metadata: Mapping[str, Any], start: int, end: int) -> list[tuple[int, int]]:
     """(offset, page) of every page change inside ``(start, end)``: the pages a passage runs onto."""
-    runs = metadata.get("page_runs")
-    if runs:
-        return [(int(o), int(p)) for o, p in runs if start < o < end]
-    offsets = metadata.get("page_offsets") or []
-    return [(o, i + 1) for i, o in enumerate(offsets) if start < o < end]
+    return [(o, p) for o, p in _page_runs(metadata) if start < o < end]
 
 
 def boundaries(metadata: Mapping[str, Any], length: int) -> list[tuple[int, int]]:
