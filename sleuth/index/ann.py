@@ -14,7 +14,7 @@ during a build leaves the previous graph, or none, never a torn one. Deleted chu
 and are filtered at query time; when the vector segments are compacted the graph is rebuilt. A
 reader opens the file with ``view`` (mmap): no graph is built or loaded at open, but usearch's file
 format (v2) has no table of node offsets, so ``view`` walks every node to find them: at 1,000,000
-vectors that took 0.9 s and mapped ~320 MB, and a first search maps most of the rest of the file.
+vectors it maps ~330 MB, and a first search much of the rest (benchmarks/ann_sweep.py).
 """
 
 from __future__ import annotations
@@ -48,12 +48,13 @@ SERIAL_ROWS = 4096
 def search_expansion(rows: int) -> int:
     """HNSW search breadth for a graph of ``rows`` vectors: ef = max(EXPANSION_SEARCH, 5 * sqrt(rows)).
 
-    A fixed ef loses recall as the graph grows. Measured with benchmarks/bench_scale.py's corpus (real
+    A fixed ef loses recall as the graph grows. Measured on benchmarks/bench_scale.py's corpus (real
     MiniLM geometry; connectivity 32, expansion_add 128; recall@10 against an exact scan, 300 SciFact
-    claims): at 1,000,000 vectors ef 1024 / 2048 / 4096 / 5000 gave 0.940 / 0.965 / 0.978 / 0.982, at
-    30 / 51 / 87 / 106 ms a query (search cost grows about linearly with ef); at 100,000, 0.979 with ef
-    1024; at 50,000, 0.99. The square root fits those sizes; the graph only proposes candidates (they are
-    rescored exactly), so it errs on the side of recall.
+    claims; ``python benchmarks/ann_sweep.py COLLECTION``): at 1,000,000 vectors ef 1024 / 2048 / 4096 /
+    5000 gave 0.940 / 0.965 / 0.978 / 0.982 (search cost grows about linearly with ef); at 100,000,
+    0.979 with ef 1024 and 0.987 with this rule's 1,581 (bench_scale.py); at 50,000, 0.99 with 1024. The
+    square root fits those sizes; the graph only proposes candidates (they are rescored exactly), so it
+    errs on the side of recall.
     """
     return max(EXPANSION_SEARCH, int(round(5 * math.sqrt(max(rows, 0)))))
 
